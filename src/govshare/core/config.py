@@ -1,0 +1,137 @@
+"""Effective settings of one govshare node.
+
+Precedence (highest first): GOVSHARE_* environment variables, the TOML file named by
+GOVSHARE_CONFIG (or ./govshare.toml when present), then the defaults below. Policy figures
+default to the national values in RULES.md; provinces override them per node.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class NodeLevel(StrEnum):
+    NATIONAL = "national"
+    PROVINCIAL = "provincial"
+    MUNICIPAL = "municipal"
+    COUNTY = "county"
+
+
+class CryptoSuiteName(StrEnum):
+    INTL = "intl"  # Ed25519 + SHA-256
+    SM = "sm"  # SM2 + SM3 (国密)
+
+
+class Policy(BaseModel):
+    """Figures from the sharing rules; national values by default (RULES.md)."""
+
+    answer_deadline_working_days: int = Field(10, ge=1, le=60, description="有条件共享答复时限（工作日）")
+    catalog_update_days: int = Field(15, ge=1, le=90, description="目录变更后更新时限（天）")
+    login_max_failures: int = Field(5, ge=1, le=20, description="连续登录失败锁定次数")
+    lockout_minutes: int = Field(15, ge=1, le=1440, description="锁定时长（分钟）")
+    session_idle_minutes: int = Field(30, ge=1, le=480, description="会话空闲超时（分钟）")
+    password_min_length: int = Field(10, ge=8, le=64, description="口令最小长度")
+    audit_retention_days: int = Field(183, ge=183, description="审计日志保存天数（不少于六个月）")
+    token_max_days: int = Field(365, ge=1, le=3650, description="API 令牌最长有效期（天）")
+
+
+class NodeIdentity(BaseModel):
+    name: str = Field("govshare 演示节点", description="节点名称")
+    division_code: str = Field("330000", pattern=r"^[0-9]{6}$", description="行政区划代码 GB/T 2260")
+    level: NodeLevel = NodeLevel.PROVINCIAL
+
+
+def _default_config_file() -> Path | None:
+    named = os.environ.get("GOVSHARE_CONFIG")
+    if named:
+        return Path(named)
+    local = Path("govshare.toml")
+    return local if local.exists() else None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GOVSHARE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    database_url: str = Field("sqlite:///var/govshare.db", description="SQLAlchemy URL")
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    data_dir: Path = Field(Path("var"), description="keys, uploads and exports")
+    secret_key: SecretStr = Field(
+        SecretStr(""), description="signs cookies; generated into data_dir when empty"
+    )
+    crypto_suite: CryptoSuiteName = CryptoSuiteName.INTL
+    default_language: str = Field("zh", pattern="^(zh|en)$")
+    node: NodeIdentity = NodeIdentity()
+    policy: Policy = Policy()
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("database_url must be an sqlite:// or postgresql:// URL")
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the only driver we ship.
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = _default_config_file()
+        if config_file is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config_file))
+        return tuple(sources)
+
+    def public_view(self) -> dict[str, Any]:
+        """Settings as a flat mapping with secrets and passwords hidden, for `config show`."""
+        data = self.model_dump(mode="json")
+        data["secret_key"] = "********" if self.secret_key.get_secret_value() else "(generated)"
+        data["database_url"] = _hide_password(self.database_url)
+        return _flatten(data)
+
+
+def _hide_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

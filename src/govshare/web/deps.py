@@ -1,0 +1,148 @@
+"""Request-scoped pieces every route uses: the unit of work, who is asking, and whether
+they may. A route declares its action with `Depends(authorize("departments.write"))`; the
+app refuses to start if any route under /api or a page route has no declaration (see
+`govshare.web.app.check_routes_declared`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from govshare.core import audit
+from govshare.core.audit import Actor, Outcome
+from govshare.core.auth import Principal, rule_for
+from govshare.core.db import Database
+from govshare.core.errors import NotAuthenticated, PermissionDenied
+
+SESSION_COOKIE = "gs_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def database(request: Request) -> Database:
+    return request.app.state.database
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the route returns, rolled back on error."""
+    with database(request).session() as session:
+        yield session
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def language(request: Request) -> str:
+    """zh or en. Pages: ?lang=, the lang cookie, Accept-Language, then the node default.
+    API answers: Accept-Language only, English by default, so scripts see stable text."""
+    accept = request.headers.get("accept-language", "").lower()
+    if request.url.path.startswith("/api/"):
+        return "zh" if accept.startswith("zh") else "en"
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    if accept:
+        return "zh" if accept.startswith("zh") else "en"
+    return request.app.state.settings.default_language
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The authenticated, authorised principal of a request, with what audit needs."""
+
+    principal: Principal
+    actor: Actor
+    csrf_token: str | None = None
+
+
+def _actor(principal: Principal, request: Request) -> Actor:
+    return Actor(
+        name=principal.name,
+        user_id=principal.user_id,
+        department_id=principal.department_id,
+        client_id=principal.client_id,
+        source_ip=client_ip(request),
+    )
+
+
+def identify(request: Request, session: Session) -> tuple[Principal, str | None] | None:
+    """Bearer token first (business systems), then the browser session cookie."""
+    from govshare.orgs.clients import resolve_token
+    from govshare.orgs.sessions import resolve_session
+
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = resolve_token(session, header[7:].strip())
+        if found is None:
+            raise NotAuthenticated(
+                "the API token is unknown, expired or revoked",
+                "API 令牌无效、已过期或已吊销",
+                code="invalid_token",
+            )
+        return found[0], None
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found_session = resolve_session(session, cookie)
+        if found_session is not None:
+            principal, row = found_session
+            return principal, row.csrf_token
+    return None
+
+
+def _audit_denial(request: Request, session: Session, actor: Actor, action: str) -> None:
+    # Committed now, on the request's own session, because the request is about to fail and
+    # its unit of work would roll the record back. (A second connection would deadlock on
+    # SQLite, where this transaction already holds the write lock.)
+    session.rollback()
+    audit.record(session, actor, "access.denied", object_type="route", object_id=request.url.path,
+                 outcome=Outcome.DENIED, details={"action": action, "method": request.method})
+    session.commit()
+
+
+async def _check_csrf(request: Request, expected: str | None) -> None:
+    if request.method in SAFE_METHODS or expected is None:
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        sent = (await request.form()).get("csrf_token")  # type: ignore[assignment]
+    if sent != expected:
+        raise PermissionDenied("missing or wrong CSRF token; reload the page", "页面已过期，请刷新后重试",
+                               code="csrf")
+
+
+def authorize(action: str) -> Callable[..., object]:
+    """Dependency: the caller must be signed in (or hold a token) and be allowed `action`."""
+    rule_for(action)  # fail at import time on an undeclared action
+
+    async def dependency(request: Request, session: Session = Depends(db_session)) -> Caller:
+        found = identify(request, session)
+        if found is None:
+            raise NotAuthenticated("sign in first", "请先登录", code="not_authenticated")
+        principal, csrf = found
+        actor = _actor(principal, request)
+        if not principal.may(action):
+            _audit_denial(request, session, actor, action)
+            raise PermissionDenied(
+                f"{principal.name} may not perform {action}",
+                f"{principal.name} 无权执行此操作（{action}）",
+            )
+        await _check_csrf(request, csrf)
+        caller = Caller(principal, actor, csrf)
+        request.state.caller = caller  # pages render the menu and CSRF field from it
+        return caller
+
+    dependency.govshare_action = action  # type: ignore[attr-defined]
+    return dependency
+
+
+def public(request: Request) -> None:
+    """Marks a route as deliberately open to anyone (log-in page, health check, assets)."""
+
+
+public.govshare_public = True  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+window.ui = window.SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger" });
