@@ -6,7 +6,8 @@ core departments in each city, users for every role, and each department's busin
 systems as API clients. Credit codes are valid GB 32100 codes of government organs
 (registering authority 1 机构编制, type 1 机关) with valid GB 11714 organisation codes.
 
-The same seed always builds the same province. Later capabilities extend `build_demo`.
+The same seed always builds the same province. Each capability adds its own data through a
+`govshare.<capability>.demo.build(session, actor, rng)` function, called after the directory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govshare.capabilities import collect
 from govshare.core.audit import Actor
 from govshare.core.auth import Role
 from govshare.orgs import clients, departments, divisions, users
@@ -100,6 +102,9 @@ def build_demo(session: Session, actor: Actor, seed: int = 2017) -> DemoSummary:
     summary = DemoSummary()
     if session.scalar(select(User.id).where(User.username == "admin")) is None:
         _build(session, actor, rng)
+        # Each capability adds its own demo data (its demo.build), in capability order.
+        for build in collect("demo", "build"):
+            build(session, actor, random.Random(seed))
     summary.departments = len(session.scalars(select(Department.id)).all())
     summary.users = len(session.scalars(select(User.id)).all())
     summary.clients = len(clients.list_clients(session, _platform_principal()))
