@@ -68,6 +68,8 @@ def _empty_pg_tables(db: Database) -> None:
         # replica mode skips the audit log's append-only trigger: tests need a clean slate.
         conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
         conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+        # A tampering test may have disabled the audit log's protection: restore it.
+        conn.exec_driver_sql("ALTER TABLE audit_record ENABLE TRIGGER USER")
 
 
 @pytest.fixture
@@ -81,6 +83,9 @@ def db(database_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         url = f"sqlite:///{target}"
     monkeypatch.setenv("GOVSHARE_DATABASE_URL", url)
     monkeypatch.setenv("GOVSHARE_DATA_DIR", str(tmp_path / "var"))
+    # Seal right after each commit so tests can verify the chain at once; the background
+    # sealer has tests of its own.
+    monkeypatch.setenv("GOVSHARE_AUDIT_SEALING", "inline")
     reset_settings_cache()
     database = Database.connect(url)
     if PG_URL:

@@ -143,3 +143,44 @@ def test_sm_suite_chains_with_sm3(db: Database, monkeypatch: pytest.MonkeyPatch)
         assert verify_chain(session).ok
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM audit_head")).scalar() == 1
+
+
+def test_background_sealer_chains_what_commits_queue(db: Database) -> None:
+    sealer = audit.BackgroundSealer(db, interval=0.05)
+    db.sealer = sealer
+    sealer.start()
+    try:
+        _write(db, 20, prefix="bg")
+    finally:
+        db.sealer = None
+        sealer.stop()  # seals the rest before returning
+    with db.session() as session:
+        report = verify_chain(session)
+    assert report.ok and report.pending == 0
+    assert report.checked == _count(db)
+
+
+def test_unsealed_records_are_reported_as_pending(db: Database) -> None:
+    db.sealer = audit.BackgroundSealer(db)  # attached but never started: nothing seals
+    try:
+        _write(db, 3, prefix="waiting")
+        with db.session() as session:
+            report = verify_chain(session)
+        assert report.ok and report.pending == 3
+    finally:
+        db.sealer = None
+    audit.seal_pending(db)
+    with db.session() as session:
+        assert verify_chain(session).pending == 0
+
+
+def test_sealing_is_the_only_update_allowed(db: Database) -> None:
+    db.sealer = audit.BackgroundSealer(db)
+    try:
+        _write(db, 1, prefix="unsealed")
+    finally:
+        db.sealer = None
+    # Even before sealing, the content of a record cannot be changed.
+    with pytest.raises((IntegrityError, DBAPIError)), db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE audit_record SET actor = 'mallory' WHERE seq IS NULL")
+    assert audit.seal_pending(db) == 1

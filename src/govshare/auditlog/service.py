@@ -19,7 +19,7 @@ from govshare.core.clock import SHANGHAI, day_start, today
 from govshare.core.errors import InvalidInput
 
 EXPORT_COLUMNS = (
-    "seq", "at", "actor", "actor_user_id", "department_id", "client_id", "action",
+    "id", "seq", "at", "actor", "actor_user_id", "department_id", "client_id", "action",
     "object_type", "object_id", "outcome", "purpose", "source_ip", "details", "alg",
     "prev_hash", "hash",
 )
@@ -67,10 +67,12 @@ def _statement(q: AuditQuery) -> Select[tuple[AuditRecord]]:
     return stmt
 
 
-def search(session: Session, actor: Actor, q: AuditQuery, limit: int = 50, offset: int = 0) -> tuple[list[AuditRecord], int]:
+def search(
+    session: Session, actor: Actor, q: AuditQuery, limit: int = 50, offset: int = 0
+) -> tuple[list[AuditRecord], int]:
     stmt = _statement(q)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(session.scalars(stmt.order_by(AuditRecord.seq.desc()).limit(limit).offset(offset)))
+    rows = list(session.scalars(stmt.order_by(AuditRecord.id.desc()).limit(limit).offset(offset)))
     audit.record(session, actor, "audit.search", object_type="audit_log", details=q.describe())
     return rows, total
 
@@ -79,7 +81,7 @@ def _rows(session: Session, q: AuditQuery, batch: int = 2000) -> Iterator[tuple[
     last = 0
     base = _statement(q)
     while True:
-        chunk = session.scalars(base.where(AuditRecord.seq > last).order_by(AuditRecord.seq).limit(batch)).all()
+        chunk = session.scalars(base.where(AuditRecord.id > last).order_by(AuditRecord.id).limit(batch)).all()
         if not chunk:
             return
         for rec in chunk:
@@ -87,7 +89,7 @@ def _rows(session: Session, q: AuditQuery, batch: int = 2000) -> Iterator[tuple[
                 rec.at.astimezone(SHANGHAI).isoformat() if col == "at" else getattr(rec, col)
                 for col in EXPORT_COLUMNS
             )
-        last = chunk[-1].seq
+        last = chunk[-1].id
 
 
 def export(session: Session, actor: Actor, q: AuditQuery, fmt: str) -> bytes:

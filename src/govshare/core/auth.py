@@ -71,8 +71,8 @@ def all_actions() -> dict[str, Rule]:
 def rule_for(action: str) -> Rule:
     try:
         return all_actions()[action]
-    except KeyError:  # a typo must not silently open an endpoint
-        raise LookupError(f"action {action!r} is not declared in any capability's policy.ACTIONS")
+    except KeyError as exc:  # a typo must not silently open an endpoint
+        raise LookupError(f"action {action!r} is not declared in any capability's policy.ACTIONS") from exc
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,11 @@ class CryptoSuiteName(StrEnum):
     SM = "sm"  # SM2 + SM3 (国密)
 
 
+class AuditSealing(StrEnum):
+    INLINE = "inline"
+    BACKGROUND = "background"
+
+
 class Policy(BaseModel):
     """Figures from the sharing rules; national values by default (RULES.md)."""
 
@@ -74,6 +79,12 @@ class Settings(BaseSettings):
         SecretStr(""), description="signs cookies; generated into data_dir when empty"
     )
     crypto_suite: CryptoSuiteName = CryptoSuiteName.INTL
+    audit_sealing: AuditSealing = Field(
+        AuditSealing.BACKGROUND,
+        description="when audit records are chained: right after each commit, or batched by a "
+        "background thread of the web app (the CLI always seals inline)",
+    )
+    audit_seal_interval_ms: int = Field(200, ge=10, le=10_000)
     default_language: str = Field("zh", pattern="^(zh|en)$")
     node: NodeIdentity = NodeIdentity()
     policy: Policy = Policy()

@@ -92,10 +92,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 @dataclass
 class Database:
-    """One database: its engine and a session factory."""
+    """One database: its engine, a session factory, and how audit records get sealed."""
 
     engine: Engine
     sessions: sessionmaker[Session]
+    # Called after a unit of work that wrote audit records: seals them now ("inline") unless
+    # a background sealer was attached (see govshare.core.audit.BackgroundSealer).
+    sealer: Any = None
 
     @classmethod
     def connect(cls, url: str) -> Database:
@@ -109,6 +112,8 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any error."""
+        from govshare.core import audit
+
         with self.sessions() as session:
             try:
                 yield session
@@ -116,6 +121,17 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            finally:
+                if audit.wrote_records(session):
+                    self.seal_audit()
+
+    def seal_audit(self) -> None:
+        from govshare.core import audit
+
+        if self.sealer is not None:
+            self.sealer.wake()
+        else:
+            audit.seal_pending(self)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -26,7 +26,9 @@ def org_list(division: str = typer.Option(None, help="division code, e.g. 330100
              q: str = typer.Option(None, help="name contains"), fmt: str = FormatOption) -> None:
     """List departments."""
     with unit_of_work() as session:
-        rows, _total = departments.list_departments(session, division, q, include_inactive=True, limit=100_000)
+        rows, _total = departments.list_departments(
+            session, division, q, include_inactive=True, limit=100_000
+        )
         emit([_dept_row(d) for d in rows], fmt)
 
 
@@ -52,7 +54,8 @@ def org_show(department: str = typer.Argument(..., help="id, credit code, name o
 
 @org_app.command("divisions")
 def org_divisions(parent: str = typer.Option(None, help="children of this code"),
-                  level: DivisionLevel = typer.Option(None), retired: bool = typer.Option(False, help="include retired"),
+                  level: DivisionLevel = typer.Option(None),
+                  retired: bool = typer.Option(False, help="include retired"),
                   fmt: str = FormatOption) -> None:
     """List GB/T 2260 divisions."""
     with unit_of_work() as session:
@@ -82,7 +85,9 @@ def _user_row(u) -> dict:  # type: ignore[no-untyped-def]
 
 
 @user_app.command("list")
-def user_list(department: str = typer.Option(None, help="department id, code or name"), fmt: str = FormatOption) -> None:
+def user_list(
+    department: str = typer.Option(None, help="department id, code or name"), fmt: str = FormatOption
+) -> None:
     with unit_of_work() as session:
         dept_id = departments.find_department(session, department).id if department else None
         rows, _ = users.list_users(session, dept_id, limit=100_000)
@@ -144,7 +149,8 @@ def user_passwd(username: str,
 @client_app.command("list")
 def client_list(fmt: str = FormatOption) -> None:
     with unit_of_work() as session:
-        rows = [clients.client_out(c).model_dump(mode="json") for c in clients.list_clients(session, operator_principal())]
+        found = clients.list_clients(session, operator_principal())
+        rows = [clients.client_out(c).model_dump(mode="json") for c in found]
         emit(rows if fmt == "json" else [
             {"id": r["id"], "name": r["name"], "department": r["department_name"], "active": r["active"],
              "active_tokens": sum(t["state"] == "active" for t in r["tokens"])} for r in rows], fmt)

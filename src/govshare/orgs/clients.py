@@ -39,7 +39,8 @@ def register_client(session: Session, principal: Principal, actor: Actor, data: 
             field="department_id",
         )
     department = get_department(session, department_id)
-    if session.scalar(select(ApiClient.id).where(ApiClient.department_id == department.id, ApiClient.name == data.name)):
+    taken = select(ApiClient.id).where(ApiClient.department_id == department.id, ApiClient.name == data.name)
+    if session.scalar(taken):
         raise InvalidInput(
             f"{department.name} already has a system named {data.name}",
             f"{department.name} 已有名为 {data.name} 的接入应用",
@@ -84,7 +85,9 @@ def issue_token(
         )
     max_days = get_settings().policy.token_max_days
     if data.days > max_days:
-        raise InvalidInput(f"tokens may live at most {max_days} days", f"令牌有效期不得超过 {max_days} 天", field="days")
+        raise InvalidInput(
+            f"tokens may live at most {max_days} days", f"令牌有效期不得超过 {max_days} 天", field="days"
+        )
     token, lookup, digest = new_token()
     row = ApiToken(
         client_id=client.id,

@@ -163,7 +163,9 @@ def list_departments(
         query = query.where(Department.division_code.startswith(division_prefix(division_code)))
     if q:
         like = f"%{q.strip()}%"
-        query = query.where(or_(Department.name.like(like), Department.short_name.like(like), Department.uscc.like(like)))
+        query = query.where(
+            or_(Department.name.like(like), Department.short_name.like(like), Department.uscc.like(like))
+        )
     if not include_inactive:
         query = query.where(Department.active.is_(True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0

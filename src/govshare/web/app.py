@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -13,7 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from govshare import __version__
-from govshare.core.config import Settings, get_settings
+from govshare.core.audit import BackgroundSealer
+from govshare.core.config import AuditSealing, Settings, get_settings
 from govshare.core.db import Database, get_database
 from govshare.web import errors
 
@@ -70,9 +73,28 @@ def _dependency_calls(route: APIRoute) -> list:
     return found
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Starts the audit sealer for this worker and seals what is left at shutdown."""
+    settings: Settings = app.state.settings
+    database: Database = app.state.database
+    sealer = None
+    if settings.audit_sealing == AuditSealing.BACKGROUND and database.sealer is None:
+        sealer = BackgroundSealer(database, settings.audit_seal_interval_ms / 1000)
+        database.sealer = sealer
+        sealer.start()
+    try:
+        yield
+    finally:
+        if sealer is not None:
+            database.sealer = None
+            sealer.stop()
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(
+        lifespan=lifespan,
         title="govshare",
         version=__version__,
         description="政务信息系统整合共享平台 API: directory, audit, catalog, exchange.",

@@ -105,9 +105,9 @@ def landing(session: Session, caller: Caller, lang: str) -> dict[str, Any]:
         ]
         charts.append(_chart("by_role", _users_by_role(session, lang), "pie"))
     if p.has_role(Role.AUDIT_ADMIN):
-        panels.append(Panel("audit", _count(session, select(AuditRecord.seq)), "/audit"))
+        panels.append(Panel("audit", _count(session, select(AuditRecord.id)), "/audit"))
         charts.append(_chart("audit_by_day", events_per_day(session)))
-        recent = list(session.scalars(select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(10)))
+        recent = list(session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(10)))
     if not p.is_platform_wide and p.department_id:
         dept = session.get(Department, p.department_id)
         panels.append(Panel("department", dept.name if dept else "-"))

@@ -27,7 +27,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_head'))
     )
     op.create_table('audit_record',
-    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=False, nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('seq', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('at', govshare.core.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=200), nullable=False),
     sa.Column('actor_user_id', sa.Integer(), nullable=True),
@@ -40,16 +41,16 @@ def upgrade() -> None:
     sa.Column('purpose', sa.String(length=500), nullable=True),
     sa.Column('source_ip', sa.String(length=64), nullable=True),
     sa.Column('details', sa.Text(), nullable=False),
-    sa.Column('alg', sa.String(length=10), nullable=False),
-    sa.Column('prev_hash', sa.String(length=64), nullable=False),
-    sa.Column('hash', sa.String(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('seq', name=op.f('pk_audit_record'))
+    sa.Column('alg', sa.String(length=10), nullable=True),
+    sa.Column('prev_hash', sa.String(length=64), nullable=True),
+    sa.Column('hash', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_record')),
+    sa.UniqueConstraint('seq', name=op.f('uq_audit_record_seq'))
     )
     with op.batch_alter_table('audit_record', schema=None) as batch_op:
-        batch_op.create_index('ix_audit_record_action', ['action'], unique=False)
-        batch_op.create_index('ix_audit_record_actor_user_id', ['actor_user_id'], unique=False)
         batch_op.create_index('ix_audit_record_at', ['at'], unique=False)
-        batch_op.create_index('ix_audit_record_department_id', ['department_id'], unique=False)
+        batch_op.create_index('ix_audit_record_unsealed', ['id'], unique=False,
+                              sqlite_where=sa.text('seq IS NULL'), postgresql_where=sa.text('seq IS NULL'))
 
     op.create_table('division_release',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -178,23 +179,44 @@ def upgrade() -> None:
 
 
 
+CONTENT = ("id", "at", "actor", "actor_user_id", "department_id", "client_id", "action", "object_type",
+           "object_id", "outcome", "purpose", "source_ip", "details")
+
+
 def _protect_audit_log() -> None:
-    """The audit log is append-only for the application's own database role. A DBA who
-    drops these triggers can still edit rows; the hash chain is what catches that."""
+    """Records can be added and sealed once; never deleted, never changed after sealing, and
+    their content never changed at all. A DBA who drops these triggers can still edit rows:
+    the hash chain is what catches that."""
     if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER audit_record_no_{verb.lower()} BEFORE {verb} ON audit_record "
-                "BEGIN SELECT RAISE(ABORT, 'audit_record is append-only'); END"
-            )
+        changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in CONTENT)
+        op.execute(
+            "CREATE TRIGGER audit_record_no_update BEFORE UPDATE ON audit_record "
+            f"WHEN OLD.hash IS NOT NULL OR {changed} "
+            "BEGIN SELECT RAISE(ABORT, 'audit_record is append-only'); END"
+        )
+        op.execute(
+            "CREATE TRIGGER audit_record_no_delete BEFORE DELETE ON audit_record "
+            "BEGIN SELECT RAISE(ABORT, 'audit_record is append-only'); END"
+        )
         return
+    old = ", ".join(f"OLD.{c}" for c in CONTENT)
+    new = ", ".join(f"NEW.{c}" for c in CONTENT)
     op.execute(
-        """CREATE FUNCTION govshare_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'audit_record is append-only'; END $$"""
+        f"""CREATE FUNCTION govshare_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF TG_OP = 'UPDATE' AND OLD.hash IS NULL AND ROW({old}) IS NOT DISTINCT FROM ROW({new}) THEN
+            RETURN NEW;  -- sealing: only the chain fields of an unsealed record change
+          END IF;
+          RAISE EXCEPTION 'audit_record is append-only';
+        END $$"""
     )
     op.execute(
-        "CREATE TRIGGER audit_record_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
-        "ON audit_record FOR EACH STATEMENT EXECUTE FUNCTION govshare_audit_append_only()"
+        "CREATE TRIGGER audit_record_append_only BEFORE UPDATE OR DELETE ON audit_record "
+        "FOR EACH ROW EXECUTE FUNCTION govshare_audit_append_only()"
+    )
+    op.execute(
+        "CREATE TRIGGER audit_record_no_truncate BEFORE TRUNCATE ON audit_record "
+        "FOR EACH STATEMENT EXECUTE FUNCTION govshare_audit_append_only()"
     )
 
 
@@ -203,6 +225,7 @@ def _unprotect_audit_log() -> None:
         op.execute("DROP TRIGGER IF EXISTS audit_record_no_update")
         op.execute("DROP TRIGGER IF EXISTS audit_record_no_delete")
         return
+    op.execute("DROP TRIGGER IF EXISTS audit_record_no_truncate ON audit_record")
     op.execute("DROP TRIGGER IF EXISTS audit_record_append_only ON audit_record")
     op.execute("DROP FUNCTION IF EXISTS govshare_audit_append_only()")
 
@@ -234,10 +257,8 @@ def downgrade() -> None:
     op.drop_table('division')
     op.drop_table('division_release')
     with op.batch_alter_table('audit_record', schema=None) as batch_op:
-        batch_op.drop_index('ix_audit_record_department_id')
+        batch_op.drop_index('ix_audit_record_unsealed')
         batch_op.drop_index('ix_audit_record_at')
-        batch_op.drop_index('ix_audit_record_actor_user_id')
-        batch_op.drop_index('ix_audit_record_action')
 
     op.drop_table('audit_record')
     op.drop_table('audit_head')
