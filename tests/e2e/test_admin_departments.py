@@ -15,7 +15,7 @@ def sign_in(page, base: str, username: str) -> None:  # type: ignore[no-untyped-
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    page.wait_for_url(f"{base}/", wait_until="domcontentloaded")
 
 
 def test_create_department_after_fixing_credit_code(page, live_server: str, world) -> None:  # type: ignore[no-untyped-def]
@@ -33,7 +33,7 @@ def test_create_department_after_fixing_credit_code(page, live_server: str, worl
     assert page.input_value("#name") == "浙江省统计局"  # what was typed is kept
     page.fill("#uscc", good)
     page.click("#department-form button[type=submit]")
-    page.wait_for_url(f"{live_server}/admin/departments?saved=*")
+    page.wait_for_url(f"{live_server}/admin/departments?saved=*", wait_until="domcontentloaded")
     row = page.locator("tr", has_text="浙江省统计局")
     assert good in row.inner_text()
 
