@@ -20,14 +20,14 @@ def run(*args: str, input: str | None = None):  # type: ignore[no-untyped-def]
 
 
 def test_config_show_hides_secrets(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GOVSHARE_SECRET_KEY", "very-secret")
     from govshare.core.config import reset_settings_cache
 
+    monkeypatch.setenv("GOVSHARE_DATABASE_URL", "postgresql://govshare:very-secret@db.internal/govshare")
     reset_settings_cache()
     result = run("config", "show", "--format", "json")
     assert result.exit_code == 0
     shown = json.loads(result.stdout)
-    assert shown["secret_key"] == "********" and "very-secret" not in result.stdout
+    assert "very-secret" not in result.stdout and "***" in shown["database_url"]
     assert shown["policy.answer_deadline_working_days"] == 10
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -74,10 +74,7 @@ class Settings(BaseSettings):
     database_url: str = Field("sqlite:///var/govshare.db", description="SQLAlchemy URL")
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    data_dir: Path = Field(Path("var"), description="keys, uploads and exports")
-    secret_key: SecretStr = Field(
-        SecretStr(""), description="signs cookies; generated into data_dir when empty"
-    )
+    data_dir: Path = Field(Path("var"), description="the node's signing keys, uploads and exports")
     crypto_suite: CryptoSuiteName = CryptoSuiteName.INTL
     audit_sealing: AuditSealing = Field(
         AuditSealing.BACKGROUND,
@@ -117,7 +114,6 @@ class Settings(BaseSettings):
     def public_view(self) -> dict[str, Any]:
         """Settings as a flat mapping with secrets and passwords hidden, for `config show`."""
         data = self.model_dump(mode="json")
-        data["secret_key"] = "********" if self.secret_key.get_secret_value() else "(generated)"
         data["database_url"] = _hide_password(self.database_url)
         return _flatten(data)
 

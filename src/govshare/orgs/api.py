@@ -71,6 +71,14 @@ def node(request: Request, caller: Caller = Depends(authorize("node.view"))) -> 
             "level": settings.node.level, "crypto_suite": settings.crypto_suite}
 
 
+@router.get("/node/key", dependencies=[Depends(public)], summary="This node's public signing key 节点公钥")
+def node_key() -> dict:
+    """Anyone holding a receipt from this node verifies it with this key."""
+    from govshare.core.signing import public_key_info
+
+    return public_key_info()
+
+
 # --- divisions --------------------------------------------------------------------------
 
 

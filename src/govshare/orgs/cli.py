@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from govshare.cli_support import operator, operator_principal, unit_of_work
 from govshare.core.auth import Role
-from govshare.core.output import FormatOption, emit
+from govshare.core.output import FormatOption, emit, fail
 from govshare.orgs import clients, departments, divisions, users
 from govshare.orgs.models import DepartmentKind, DivisionLevel
 from govshare.orgs.schemas import ClientIn, DepartmentIn, TokenIn, UserIn
@@ -185,4 +187,46 @@ def client_revoke(token_id: int, fmt: str = FormatOption) -> None:
         emit({"id": row.id, "revoked_at": row.revoked_at}, fmt)
 
 
-COMMANDS = [("org", org_app), ("user", user_app), ("client", client_app)]
+# --- this node ---------------------------------------------------------------------------
+
+node_app = typer.Typer(help="This node's identity and signing key. 本节点与签名密钥。", no_args_is_help=True)
+
+
+@node_app.command("key")
+def node_key(fmt: str = FormatOption) -> None:
+    """Show the node's public signing key (created on first use)."""
+    from govshare.core.signing import public_key_info
+
+    emit(public_key_info(), fmt)
+
+
+@node_app.command("verify-receipt")
+def node_verify_receipt(
+    receipt_file: Path = typer.Argument(..., help="the receipt: JSON, or the X-Govshare-Receipt header value"),
+    content: Path = typer.Option(None, help="the content the receipt covers, to check its hash too"),
+    public_key: str = typer.Option(None, help="the signing node's public key (base64); default: this node's"),
+    fmt: str = FormatOption,
+) -> None:
+    """Check a signed receipt; exit 1 with the reason when it does not hold."""
+    import base64
+    import binascii
+    import json
+
+    from govshare.core.signing import Receipt, node_keypair, verify_receipt
+
+    if not receipt_file.exists():
+        fail(f"{receipt_file}: no such file")
+    text = receipt_file.read_text(encoding="utf-8").strip()
+    try:
+        receipt = Receipt(**json.loads(text)) if text.startswith("{") else Receipt.from_header(text)
+        key = base64.b64decode(public_key) if public_key else node_keypair().public_key
+    except (ValueError, TypeError, binascii.Error) as exc:
+        fail(f"{receipt_file}: not a govshare receipt ({exc})")
+    check = verify_receipt(receipt, key, content.read_bytes() if content else None)
+    emit({**check.as_dict(), "request_id": receipt.request_id, "resource": receipt.resource,
+          "issued_at": receipt.issued_at, "node": receipt.node}, fmt)
+    if not check.ok:
+        fail(check.reason)
+
+
+COMMANDS = [("org", org_app), ("user", user_app), ("client", client_app), ("node", node_app)]
