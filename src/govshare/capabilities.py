@@ -27,6 +27,7 @@ CAPABILITIES: tuple[str, ...] = (
     "orgs",
     "auditlog",
     "workdays",
+    "catalog",
 )
 
 

@@ -1,0 +1,43 @@
+"""The only place where the two backends differ: how a boolean token query is written and
+which rows match it. Both index the same tokens (catalog_search_doc.tokens) and evaluate the
+same boolean query, so both find the same resources.
+
+A query is a list of groups: every group must match; a group matches when any of its
+alternatives does; an alternative matches when the document has all of its tokens. Tokens
+are letters and digits only (segment.py), so quoting them is enough to keep operators and
+SQL typed by a user as plain text.
+"""
+
+from __future__ import annotations
+
+Query = list[list[list[str]]]  # groups → alternatives → tokens
+
+
+def _join(query: Query, quote, and_: str, or_: str) -> str:  # type: ignore[no-untyped-def]
+    groups = []
+    for alternatives in query:
+        alts = ["(" + and_.join(quote(t) for t in tokens) + ")" for tokens in alternatives if tokens]
+        groups.append("(" + or_.join(alts) + ")")
+    return and_.join(groups)
+
+
+def _fts5_quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _tsquery_quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def match_sql(dialect: str) -> str:
+    """A SELECT of (id, score) of the matching resources, higher score first; bound :q."""
+    if dialect == "sqlite":
+        return "SELECT rowid AS id, -bm25(catalog_fts) AS score FROM catalog_fts WHERE catalog_fts MATCH :q"
+    return ("SELECT d.resource_id AS id, ts_rank(d.tsv, q.q) AS score "
+            "FROM catalog_search_doc d, CAST(:q AS tsquery) AS q(q) WHERE d.tsv @@ q.q")
+
+
+def query_text(dialect: str, query: Query) -> str:
+    if dialect == "sqlite":
+        return _join(query, _fts5_quote, " AND ", " OR ")
+    return _join(query, _tsquery_quote, " & ", " | ")
