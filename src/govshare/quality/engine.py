@@ -31,7 +31,7 @@ from govshare.quality.report import (
     dimension_scores,
     overall_score,
 )
-from govshare.quality.rules import Check, build_checks, parsed_date
+from govshare.quality.rules import Check, CheckSet, build_checks, parsed_date
 from govshare.quality.schema import UPDATE_CYCLE_DAYS, FieldSpec, ResourceSchema, normalise_cycle
 
 Progress = Callable[[int, int], None]  # (rows done, rows expected: an estimate, 0 if unknown)
@@ -50,6 +50,7 @@ class CheckOptions:
     references: dict[str, frozenset[str]] | None = None  # foreign-key targets: resource → values
     mask: bool = True
     progress: Progress | None = None
+    keep_rows: bool = False  # keep every failing row number (report.failing_rows), for tests and bench
 
 
 @dataclass
@@ -59,6 +60,7 @@ class _State:
     nulls: dict[str, int] = field(default_factory=dict)
     key_hashes: dict[tuple[str, ...], list[pl.DataFrame]] = field(default_factory=dict)
     row_hashes: list[pl.DataFrame] = field(default_factory=list)
+    failing_rows: dict[str, list[pl.Series]] = field(default_factory=dict)
     rows: int = 0
     blank: int = 0
     latest: Any = None
@@ -132,9 +134,9 @@ def _check_source(source: Source, schema: ResourceSchema, options: CheckOptions,
     mapping = _header_report(source, schema, report)
     present = list(mapping.values())
     today = options.today or date.today()
-    checks, skipped = build_checks(schema, present, today, options.references)
+    checks = build_checks(schema, present, today, options.references, excel=source.info.format == "xlsx")
     report.skipped_rules = [{"rule": r.kind, "items": r.fields, "reason": "items or reference data not available"}
-                            for r in skipped]
+                            for r in checks.skipped]
     state = _State()
     date_formats = {f.name: f.date_format for f in schema.fields if f.date_format}
     estimate = 0
@@ -183,8 +185,8 @@ def _excel_date(v: pl.Expr, spec: FieldSpec) -> pl.Expr:
     return pl.when(real).then(as_date).otherwise(v)
 
 
-def _check_batch(batch: pl.DataFrame, checks: list[Check], schema: ResourceSchema, present: list[str],
-                 state: _State, options: CheckOptions) -> None:
+def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
+                 present: list[str], state: _State, options: CheckOptions) -> None:
     blank = pl.all_horizontal(pl.col(c).is_null() for c in present) if present else pl.lit(False)
     blank_count = batch.select(blank.sum()).item() if present else 0
     if blank_count:
@@ -193,23 +195,39 @@ def _check_batch(batch: pl.DataFrame, checks: list[Check], schema: ResourceSchem
     state.rows += batch.height
     if batch.height == 0:
         return
-    flags = batch.select([c.fail.alias(str(i)) for i, c in enumerate(checks)]) if checks else pl.DataFrame()
-    counts = flags.sum().row(0) if checks else ()
+    full = checks.fast.apply(batch)
+    suspicious = pl.any_horizontal(checks.suspicious) if checks.suspicious else pl.lit(False)
+    flags = full.select(*[c.fail.alias(str(i)) for i, c in enumerate(checks.row_checks)],
+                        suspicious.alias("__suspicious"))
+    _count(full, flags, checks.row_checks, schema, state, options)
+    if checks.detail_checks:
+        rows = batch.filter(flags["__suspicious"])
+        if rows.height:
+            detailed = checks.detail.apply(rows)
+            _count(detailed, detailed.select(c.fail.alias(str(i)) for i, c in enumerate(checks.detail_checks)),
+                   checks.detail_checks, schema, state, options)
+    for name, nulls in zip(present, batch.select(pl.col(present).null_count()).row(0), strict=True):
+        state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
+    _collect_hashes(batch, schema, present, state)
+    stamp = schema.field(schema.timestamp_field or "")
+    if stamp is not None and stamp.name in present and stamp.type in ("date", "datetime"):
+        latest = batch.select(parsed_date(pl.col(stamp.name), stamp).max()).item()
+        if latest is not None and (state.latest is None or latest > state.latest):
+            state.latest = latest
+
+
+def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema: ResourceSchema,
+           state: _State, options: CheckOptions) -> None:
+    if not checks:
+        return
+    counts = flags.select(pl.col(str(i)).sum() for i in range(len(checks))).row(0)
     for i, (check, count) in enumerate(zip(checks, counts, strict=True)):
         if not count:
             continue
         state.counts[check.id] = state.counts.get(check.id, 0) + int(count)
-        _collect_samples(batch, flags[str(i)], check, schema, state, options)
-    for name, nulls in zip(present, batch.select(pl.col(present).null_count()).row(0), strict=True):
-        state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
-    _collect_hashes(batch, schema, present, state)
-    if schema.timestamp_field in present:
-        spec = schema.field(schema.timestamp_field or "")
-        assert spec is not None
-        latest = batch.select(parsed_date(pl.col(spec.name), spec).max()).item() \
-            if spec.type in ("date", "datetime") else None
-        if latest is not None and (state.latest is None or latest > state.latest):
-            state.latest = latest
+        if options.keep_rows:
+            state.failing_rows.setdefault(check.id, []).append(frame[ROW_INDEX].filter(flags[str(i)]))
+        _collect_samples(frame, flags[str(i)], check, schema, state, options)
 
 
 def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema: ResourceSchema,
@@ -273,16 +291,21 @@ def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[s
     state.row_hashes.append(pl.DataFrame({"h": batch.select(present).hash_rows(), "row": batch[ROW_INDEX]}))
 
 
-def _duplicates(frames: list[pl.DataFrame], key: list[str]) -> DuplicateResult:
+def _duplicates(frames: list[pl.DataFrame], key: list[str], keep_rows: bool) -> DuplicateResult:
     if not frames:
         return DuplicateResult(key=key, groups=0, surplus_rows=0)
-    groups = (pl.concat(frames).group_by("h").agg(pl.len().alias("n"), pl.col("row").sort().head(5))
-              .filter(pl.col("n") > 1))
+    rows = pl.col("row").sort()
+    hashes = pl.concat(frames)
+    repeated = hashes.filter(pl.col("h").is_duplicated())  # few rows: group only those
+    groups = repeated.group_by("h").agg(pl.len().alias("n"), rows if keep_rows else rows.head(5))
     if groups.height == 0:
         return DuplicateResult(key=key, groups=0, surplus_rows=0)
-    examples = groups.sort(pl.col("row").list.first()).head(10)["row"].to_list()
-    return DuplicateResult(key=key, groups=groups.height, surplus_rows=int((groups["n"] - 1).sum()),
-                           examples=examples)
+    ordered = groups.sort(pl.col("row").list.first())
+    result = DuplicateResult(key=key, groups=groups.height, surplus_rows=int((groups["n"] - 1).sum()),
+                             examples=[r[:5] for r in ordered.head(10)["row"].to_list()])
+    if keep_rows:  # every row after the first of its group
+        result.surplus_row_numbers = ordered.select(pl.col("row").list.slice(1)).explode("row")["row"].to_list()
+    return result
 
 
 def _duplicate_samples(result: DuplicateResult, limit: int) -> list[Sample]:
@@ -319,14 +342,14 @@ def _timeliness(schema: ResourceSchema, state: _State, options: CheckOptions) ->
             "source": source, "ok": ok, "score": score}
 
 
-def _finish(report: QualityReport, schema: ResourceSchema, checks: list[Check], present: list[str],
+def _finish(report: QualityReport, schema: ResourceSchema, checks: CheckSet, present: list[str],
             state: _State, options: CheckOptions) -> None:
     report.rows, report.blank_rows = state.rows, state.blank
     if state.blank:
         report.issues.append(_issue(Issue("blank_rows", "info", f"{state.blank} blank row(s) skipped",
                                           f"跳过 {state.blank} 个空行", count=state.blank)))
     seen: dict[str, RuleResult] = {}
-    for check in checks:
+    for check in checks.all_checks:
         if check.id in seen:  # min and max length share an id
             continue
         checked = state.rows if check.dimension != "validity" else state.rows - state.nulls.get(check.item, 0)
@@ -342,16 +365,18 @@ def _finish(report: QualityReport, schema: ResourceSchema, checks: list[Check], 
                      "nulls": state.nulls.get(f.name, state.rows if f.name not in present else 0),
                      "null_rate": round(state.nulls.get(f.name, 0) / state.rows, 4) if state.rows else None}
                     for f in schema.fields]
-    report.duplicates = [_duplicates(frames, list(key)) for key, frames in state.key_hashes.items()]
-    report.duplicates.append(_duplicates(state.row_hashes, []))
+    report.duplicates = [_duplicates(frames, list(key), options.keep_rows)
+                         for key, frames in state.key_hashes.items()]
+    report.duplicates.append(_duplicates(state.row_hashes, [], options.keep_rows))
+    report.failing_rows = {rule: pl.concat(parts).to_list() for rule, parts in state.failing_rows.items()}
     report.samples = [s for samples in state.samples.values() for s in samples]
     for result in report.duplicates:
         report.samples += _duplicate_samples(result, options.samples_per_rule)
     report.samples.sort(key=lambda s: (s.row, s.item))
     report.timeliness = _timeliness(schema, state, options)
     required_cells = state.rows * sum(1 for f in schema.fields if f.required)
-    validated = {c.item for c in checks if c.dimension == "validity"}
+    validated = {c.item for c in checks.detail_checks}
     validity_cells = sum(state.rows - state.nulls.get(name, 0) for name in validated)
-    cross = state.rows * sum(1 for c in checks if c.dimension == "consistency")
+    cross = state.rows * sum(1 for c in checks.row_checks if c.dimension == "consistency")
     report.dimensions = dimension_scores(report, required_cells, validity_cells, cross)
     report.score = overall_score(report.dimensions)

@@ -50,6 +50,7 @@ class DuplicateResult:
     groups: int
     surplus_rows: int
     examples: list[list[int]] = field(default_factory=list)  # rows of the first groups
+    surplus_row_numbers: list[int] = field(default_factory=list, repr=False)  # with keep_rows only
 
 
 @dataclass
@@ -70,6 +71,7 @@ class QualityReport:
     dimensions: dict[str, float | None] = field(default_factory=dict)
     score: float = 0.0
     masked: bool = True
+    failing_rows: dict[str, list[int]] = field(default_factory=dict, repr=False)  # with keep_rows only
 
     @property
     def errors(self) -> int:
@@ -99,7 +101,9 @@ class QualityReport:
             "rows_per_second": round(self.rows_per_second), "ok": self.ok, "errors": self.errors,
             "warnings": self.warnings, "score": self.score, "dimensions": self.dimensions,
             "weights": WEIGHTS, "issues": self.issues, "rules": [asdict(r) for r in self.rules],
-            "items": self.items, "duplicates": [asdict(d) for d in self.duplicates],
+            "items": self.items,
+            "duplicates": [{k: v for k, v in asdict(d).items() if k != "surplus_row_numbers"}
+                           for d in self.duplicates],
             "duplicates_counted_as": "surplus_rows", "duplicates_note": DUPLICATE_NOTE,
             "duplicates_note_zh": DUPLICATE_NOTE_ZH, "skipped_rules": self.skipped_rules,
             "timeliness": self.timeliness, "samples": [asdict(s) for s in self.samples],

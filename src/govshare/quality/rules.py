@@ -61,6 +61,30 @@ class Check:
         return f"{self.rule}:{self.item}"
 
 
+class Plan:
+    """Intermediate columns, computed once per batch in stages before the checks run.
+
+    polars does not reliably share a sub-expression used by many checks (the 17 digits of
+    an ID number feed the check-digit, birth-date and gender rules), so each is materialised
+    as a named column: stage 0 cleans values, 1 derives from them, 2 combines derived
+    values, 3 holds the raw verdict of every check."""
+
+    STAGES = 4
+
+    def __init__(self) -> None:
+        self.stages: list[dict[str, pl.Expr]] = [{} for _ in range(self.STAGES)]
+
+    def add(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
+        self.stages[stage].setdefault(name, expr)
+        return pl.col(name)
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        for stage in self.stages:
+            if stage:
+                frame = frame.with_columns(**stage)
+        return frame
+
+
 # --- identifier expressions ---------------------------------------------------------------
 
 
@@ -69,25 +93,31 @@ def _digit(number: pl.Expr, position: int, width: int) -> pl.Expr:
     return (number // (10 ** (width - 1 - position))) % 10
 
 
-def citizen_checks(v: pl.Expr, today: date) -> list[tuple[str, str, str, pl.Expr]]:
+def _stripped(plan: Plan, column: str) -> pl.Expr:
+    return plan.add(0, f"__s:{column}", pl.col(column).str.strip_chars())
+
+
+def citizen_checks(column: str, today: date, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
     """(code, expected_en, expected_zh, fails) in order, for GB 11643 numbers.
 
     Agrees with `identifiers.check_citizen_id`: 18 characters with a check character, or a
     legacy 15-digit number; address code of a real province (or a residence-permit code);
     a real birth date not in the future nor before 1800; the check character."""
-    s = v.str.strip_chars()
-    is18 = s.str.contains(r"^[0-9]{17}[0-9Xx]$")
-    is15 = s.str.contains(r"^[0-9]{15}$")
+    s = _stripped(plan, column)
+    add = plan.add
+    is18 = add(1, f"__is18:{column}", s.str.contains(r"^[0-9]{17}[0-9Xx]$"))
+    is15 = add(1, f"__is15:{column}", s.str.contains(r"^[0-9]{15}$"))
     provinces = sorted(divisions.province_codes())
     address_ok = s.str.slice(0, 2).is_in(provinces) | s.str.slice(0, 6).is_in(list(RESIDENCE_PERMIT_CODES))
-    birth_text = pl.when(is15).then(pl.lit("19") + s.str.slice(6, 6)).otherwise(s.str.slice(6, 8))
-    born = birth_text.str.to_date("%Y%m%d", strict=False)
+    birth_text = pl.when(s.str.len_chars() == 15).then(pl.lit("19") + s.str.slice(6, 6)).otherwise(s.str.slice(6, 8))
+    born = add(1, f"__born:{column}", birth_text.str.to_date("%Y%m%d", strict=False))
     birth_ok = born.is_not_null() & (born <= pl.lit(today)) & (born.dt.year() >= EARLIEST_BIRTH_YEAR)
-    first17 = s.str.slice(0, 17).str.to_integer(base=10, strict=False)
-    total = pl.sum_horizontal([_digit(first17, i, 17) * w for i, w in enumerate(CITIZEN_WEIGHTS)])
-    expected = (12 - total % 11) % 11  # "10X98765432"[total % 11], as a number with X = 10
+    first17 = add(1, f"__n17:{column}", s.str.slice(0, 17).str.to_integer(base=10, strict=False))
     last = s.str.slice(17, 1).str.to_uppercase()
-    actual = pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False))
+    actual = add(1, f"__last:{column}",
+                 pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False)))
+    total = pl.sum_horizontal([_digit(first17, i, 17) * w for i, w in enumerate(CITIZEN_WEIGHTS)])
+    expected = add(2, f"__check:{column}", (12 - total % 11) % 11)  # "10X98765432"[total % 11], X = 10
     return [
         ("format", "18 characters: 17 digits and a digit or X (or a legacy 15-digit number)",
          "18位（17位数字加数字或X），或旧版15位数字", ~(is18 | is15)),
@@ -118,16 +148,16 @@ def _uscc_chars(code: pl.Expr) -> list[pl.Expr]:
     return values
 
 
-def uscc_checks(v: pl.Expr) -> list[tuple[str, str, str, pl.Expr]]:
+def uscc_checks(column: str, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
     """Agrees with `identifiers.check_uscc` (the GB 11714 warning aside)."""
-    code = v.str.strip_chars().str.to_uppercase()
+    code = plan.add(0, f"__u:{column}", pl.col(column).str.strip_chars().str.to_uppercase())
     shape = code.str.contains(f"^{USCC_CLASS}{{2}}[0-9]{{6}}{USCC_CLASS}{{10}}$")
     pairs = [a + t for a, entry in USCC_AUTHORITIES.items() for t in entry.types]
     division = code.str.slice(2, 6)
     division_ok = (division == NATIONAL_DIVISION_CODE) | code.str.slice(2, 2).is_in(
         sorted(divisions.province_codes()))
     total = pl.sum_horizontal([c * w for c, w in zip(_uscc_chars(code), USCC_WEIGHTS, strict=True)])
-    expected = (31 - total % 31) % 31
+    expected = plan.add(1, f"__check:{column}", (31 - total % 31) % 31)
     actual = _uscc_value(code.str.slice(17, 1).str.to_integer(base=36, strict=False))
     return [
         ("format", "18 characters; positions 3-8 digits, others digits or capitals except I O S V Z",
@@ -140,10 +170,10 @@ def uscc_checks(v: pl.Expr) -> list[tuple[str, str, str, pl.Expr]]:
     ]
 
 
-def division_checks(v: pl.Expr) -> list[tuple[str, str, str, pl.Expr]]:
+def division_checks(column: str, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
     """Agrees with `identifiers.check_division_code`: an unknown code of a real province is
     valid there (it may be retired), so it is only a warning here (see `division_unknown`)."""
-    s = v.str.strip_chars()
+    s = _stripped(plan, column)
     return [
         ("format", "6 digits (GB/T 2260)", "6位数字（GB/T 2260）", ~s.str.contains(r"^[0-9]{6}$")),
         ("province", "a code of a real province (GB/T 2260)", "省级代码须存在（GB/T 2260）",
@@ -151,13 +181,26 @@ def division_checks(v: pl.Expr) -> list[tuple[str, str, str, pl.Expr]]:
     ]
 
 
-def identifier_invalid(v: pl.Expr, validator: str, today: date | None = None) -> pl.Expr:
-    """True where a value fails the validator (null stays null): for tests and callers that
-    only need the verdict."""
-    today = today or date.today()
-    checks = {"gb11643": lambda: citizen_checks(v, today), "gb32100": lambda: uscc_checks(v),
-              "gb2260": lambda: division_checks(v)}[validator]()
-    return pl.any_horizontal([c[3].fill_null(True) for c in checks]) & v.is_not_null()
+def _identifier_checks(column: str, validator: str, today: date, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
+    builders = {"gb11643": lambda: citizen_checks(column, today, plan),
+                "gb32100": lambda: uscc_checks(column, plan), "gb2260": lambda: division_checks(column, plan)}
+    return builders[validator]()
+
+
+def identifier_ok(column: str, validator: str, today: date, plan: Plan) -> pl.Expr:
+    """True where a present value passes the validator (a plan column, shared by every rule)."""
+    checks = _identifier_checks(column, validator, today, plan)
+    bad = pl.any_horizontal([c[3].fill_null(True) for c in checks])
+    return plan.add(3, f"__ok:{validator}:{column}", pl.col(column).is_not_null() & ~bad)
+
+
+def identifier_invalid(values: pl.Series, validator: str, today: date | None = None) -> pl.Series:
+    """Which values fail the validator (null stays False): the vectorised verdict, for callers
+    that need no more and for the tests that compare it with the scalar validators."""
+    plan = Plan()
+    ok = identifier_ok("v", validator, today or date.today(), plan)
+    frame = plan.apply(pl.DataFrame({"v": values.cast(pl.String)}))
+    return frame.select((pl.col("v").is_not_null() & ~ok).alias(values.name))[values.name]
 
 
 # --- item checks -----------------------------------------------------------------------------
@@ -212,16 +255,19 @@ def _format_label(fmt: str) -> str:
         .replace("%M", "mm").replace("%S", "ss")
 
 
-def _domain_checks(v: pl.Expr, spec: FieldSpec, today: date) -> list[tuple[str, str, str, pl.Expr]]:
+def _domain_checks(v: pl.Expr, spec: FieldSpec, today: date, plan: Plan,
+                   excel: bool) -> list[tuple[str, str, str, pl.Expr]]:
     checks: list[tuple[str, str, str, pl.Expr]] = []
-    if spec.validator == "gb11643":
-        checks += [("excel_number", "the ID number as text: it was stored as a number in Excel and lost "
-                    "its last digits", "以文本保存的身份号码：在 Excel 中被存为数字，末几位已丢失",
-                    v.str.contains(EXCEL_SCIENTIFIC) | v.str.contains(r"^[0-9]{15}000$"))]
     if spec.validator:
-        fn = {"gb11643": lambda: citizen_checks(v, today), "gb32100": lambda: uscc_checks(v),
-              "gb2260": lambda: division_checks(v)}[spec.validator]
-        checks += [(f"{spec.validator}.{code}", en, zh, fails) for code, en, zh, fails in fn()]
+        found = _identifier_checks(spec.name, spec.validator, today, plan)
+        if spec.validator == "gb11643":
+            # Excel keeps 15 significant digits: an 18-digit number comes back as 1.10105E+17 or
+            # with its last three digits zeroed (then its check character fails).
+            lost = v.str.contains(r"^[0-9]{15}000$") & found[-1][3] if excel else pl.lit(False)
+            checks.append(("excel_number", "the ID number as text: it was stored as a number in Excel "
+                           "and lost its last digits", "以文本保存的身份号码：在 Excel 中被存为数字，末几位已丢失",
+                           v.str.contains(EXCEL_SCIENTIFIC) | lost))
+        checks += [(f"{spec.validator}.{code}", en, zh, fails) for code, en, zh, fails in found]
     if spec.max_length is not None:
         checks.append(("length", f"at most {spec.max_length} characters", f"不超过 {spec.max_length} 个字符",
                        v.str.len_chars() > spec.max_length))
@@ -249,30 +295,92 @@ def _coded(spec: FieldSpec) -> bool:
     return bool(spec.validator or spec.pattern or spec.enum is not None or spec.type != "string")
 
 
-def item_checks(spec: FieldSpec, today: date) -> list[Check]:
-    """Completeness and validity of one item, chained so that each cell has one reason."""
+def required_check(spec: FieldSpec) -> Check:
+    return Check("required", "completeness", spec.name, "a value (required item)", "必填项须有值",
+                 pl.col(spec.name).is_null(), [spec.name])
+
+
+def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
+    """A cheap, strict verdict on a present value: True only when every validity check of
+    `item_checks` would pass. Rows it does not clear get the detailed checks. None when the
+    item has no validity rules."""
+    v = pl.col(spec.name)
+    parts: list[pl.Expr] = []
+    if spec.validator == "gb11643":
+        parts.append(citizen_fast_ok(spec.name, today, fast))
+    elif spec.validator == "gb2260":
+        parts.append(v.is_in(sorted(ref.code for ref in divisions.reference_divisions())))
+    elif spec.validator:
+        return pl.lit(False)  # rare in bulk data: always explained in detail
+    if spec.type in ("date", "datetime"):
+        parts.append(v.str.contains(_strftime_pattern(date_format(spec)))
+                     & fast.add(0, f"__d:{spec.name}", parsed_date(v, spec)).is_not_null())
+    elif spec.type != "string":
+        return pl.lit(False) if spec.type == "boolean" else _fast_all(spec, today, fast)
+    if spec.max_length is not None:
+        parts.append(v.str.len_chars() <= spec.max_length)
+    if spec.min_length is not None:
+        parts.append(v.str.len_chars() >= spec.min_length)
+    if spec.pattern:
+        parts.append(v.str.contains(spec.pattern))
+    if spec.enum is not None:
+        parts.append(v.is_in(spec.enum))
+    if spec.minimum is not None or spec.maximum is not None:
+        return _fast_all(spec, today, fast)
+    if not parts:
+        return None
+    return fast.add(1, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+
+
+def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
+    """The detailed chain itself, for items whose checks are cheap anyway (numbers)."""
+    detail = Plan()
+    checks = item_checks(spec, today, detail)
+    if any(stage for stage in detail.stages[:3]):
+        return pl.lit(False)
+    raws = [expr for name, expr in detail.stages[3].items() if name.startswith("__raw")]
+    return fast.add(1, f"__fast:{spec.name}", ~pl.any_horizontal(raws).fill_null(True)) if checks \
+        else pl.lit(True)
+
+
+def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
+    """18 ASCII characters, real province, real birth date, right check character; the ID
+    helpers it leaves in the plan (__n17, __born, __fast) also serve the cross-item rules."""
+    v = pl.col(column)
+    n17 = fast.add(0, f"__n17:{column}", v.str.slice(0, 17).str.to_integer(base=10, strict=False))
+    born = fast.add(0, f"__born:{column}", v.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+    last = v.str.slice(17, 1)
+    actual = fast.add(0, f"__last:{column}",
+                      pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False)))
+    total = pl.sum_horizontal([_digit(n17, i, 17) * w for i, w in enumerate(CITIZEN_WEIGHTS)])
+    ok = (v.str.contains(r"^[0-9]{17}[0-9X]$") & v.str.slice(0, 2).is_in(sorted(divisions.province_codes()))
+          & (born <= pl.lit(today)) & (born.dt.year() >= EARLIEST_BIRTH_YEAR)
+          & ((12 - total % 11) % 11 == actual))
+    return fast.add(1, f"__fast:{column}", ok.fill_null(False))
+
+
+def item_checks(spec: FieldSpec, today: date, plan: Plan, excel: bool = False) -> list[Check]:
+    """Validity of one item, chained so that each cell has one reason."""
     v = pl.col(spec.name)
     present = v.is_not_null()
     checks: list[Check] = []
-    if spec.required:
-        checks.append(Check("required", "completeness", spec.name, "a value (required item)",
-                            "必填项须有值", ~present, [spec.name]))
     chain: list[tuple[str, str, str, pl.Expr]] = []
     if _coded(spec):
         chain.append(("fullwidth", "half-width (ASCII) characters, not full-width ones such as １２３",
                       "半角字符，而不是１２３等全角字符", v.str.contains(FULLWIDTH)))
-    chain += _type_checks(v, spec) + _domain_checks(v, spec, today)
+    chain += _type_checks(v, spec) + _domain_checks(v, spec, today, plan, excel)
     failed_before: pl.Expr | None = None
-    for code, en, zh, fails in chain:
-        fails = fails.fill_null(True) & present
-        own = fails if failed_before is None else fails & ~failed_before
+    for n, (code, en, zh, fails) in enumerate(chain):
+        raw = plan.add(3, f"__raw{n}:{spec.name}", fails.fill_null(True) & present)
+        own = raw if failed_before is None else raw & ~failed_before
         checks.append(Check(code, "validity", spec.name, en, zh, own, [spec.name],
                             validator=spec.validator if code.startswith(f"{spec.validator}.") else None))
-        failed_before = fails if failed_before is None else failed_before | fails
+        failed_before = raw if failed_before is None else failed_before | raw
     if spec.validator == "gb2260":
         known = sorted(ref.code for ref in divisions.reference_divisions())
-        unknown = present & (failed_before.not_() if failed_before is not None else pl.lit(True)) \
-            & ~v.str.strip_chars().is_in(known)
+        unknown = plan.add(3, f"__unknown:{spec.name}", present & ~pl.col(f"__s:{spec.name}").is_in(known))
+        if failed_before is not None:
+            unknown = unknown & ~failed_before
         checks.append(Check("gb2260.unknown", "validity", spec.name,
                             "a code in the reference division list (it may be retired or new)",
                             "参考行政区划表中的代码（可能已撤销或新设）", unknown, [spec.name],
@@ -283,16 +391,7 @@ def item_checks(spec: FieldSpec, today: date) -> list[Check]:
 # --- cross-item rules ------------------------------------------------------------------------
 
 
-def _valid_citizen(v: pl.Expr, today: date) -> pl.Expr:
-    return ~identifier_invalid(v, "gb11643", today).fill_null(True)
-
-
-def _birth_from_id(v: pl.Expr) -> pl.Expr:
-    s = v.str.strip_chars()
-    return pl.when(s.str.len_chars() == 15).then(pl.lit("19") + s.str.slice(6, 6)).otherwise(s.str.slice(6, 8))
-
-
-def cross_check(rule: CrossRule, schema: ResourceSchema, today: date,
+def cross_check(rule: CrossRule, schema: ResourceSchema, today: date, plan: Plan,
                 references: dict[str, frozenset[str]] | None = None) -> Check | None:
     """None when the rule cannot be evaluated (its reference data is not available)."""
     specs = [schema.field(n) for n in rule.fields]
@@ -301,24 +400,26 @@ def cross_check(rule: CrossRule, schema: ResourceSchema, today: date,
     if rule.kind == "id_birth_date":
         birth_spec = specs[1]
         assert birth_spec is not None
-        born = parsed_date(cols[1], birth_spec) if birth_spec.type in ("date", "datetime") \
-            else cols[1].str.to_date("%Y%m%d", strict=False)
-        fails = _valid_citizen(cols[0], today) & born.is_not_null() \
-            & (born.dt.strftime("%Y%m%d") != _birth_from_id(cols[0]))
+        born = plan.add(0, f"__d:{birth_spec.name}", parsed_date(cols[1], birth_spec)) \
+            if birth_spec.type in ("date", "datetime") else cols[1].str.to_date("%Y%m%d", strict=False)
+        if birth_spec.type == "datetime":
+            born = born.dt.date()
+        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+        fails = id_ok & born.is_not_null() & (born != pl.col(f"__born:{rule.fields[0]}"))
         return Check("id_birth_date", "consistency", item, "the birth date in the ID number",
                      "与身份号码中的出生日期一致", fails.fill_null(False), rule.fields)
     if rule.kind == "id_gender":
-        s = cols[0].str.strip_chars()
-        odd = s.str.slice(pl.when(s.str.len_chars() == 15).then(14).otherwise(16), 1) \
-            .str.to_integer(strict=False) % 2 == 1
+        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+        # The gender digit is the last of the first 17 (or of all 15 in a legacy number).
+        odd = pl.col(f"__n17:{rule.fields[0]}") % 2 == 1
         gender = cols[1].str.strip_chars()
-        fails = _valid_citizen(cols[0], today) & gender.is_in(["1", "2"]) & (odd != (gender == "1"))
+        fails = id_ok & gender.is_in(["1", "2"]) & (odd != (gender == "1"))
         return Check("id_gender", "consistency", item,
                      "gender code 1 (male) for an odd sequence digit, 2 (female) for an even one",
                      "身份号码顺序码为奇数时性别代码为1（男），偶数时为2（女）", fails.fill_null(False), rule.fields)
     if rule.kind == "date_order":
-        start, end = (parsed_date(c, s) if s and s.type in ("date", "datetime") else c
-                      for c, s in zip(cols, specs, strict=True))
+        start, end = (plan.add(0, f"__d:{s.name}", parsed_date(c, s)) if s and s.type in ("date", "datetime")
+                      else c for c, s in zip(cols, specs, strict=True))
         return Check("date_order", "consistency", item, f"{rule.fields[1]} on or after {rule.fields[0]}",
                      f"{rule.fields[1]} 不早于 {rule.fields[0]}", (end < start).fill_null(False), rule.fields)
     if rule.kind == "foreign_key":
@@ -331,19 +432,44 @@ def cross_check(rule: CrossRule, schema: ResourceSchema, today: date,
     raise ValueError(rule.kind)
 
 
+@dataclass
+class CheckSet:
+    """Everything to run on a batch. `fast` columns and `row_checks` (required items,
+    cross-item rules) are evaluated on every row; `detail` checks, which name the exact
+    reason, only on the rows some item's fast verdict did not clear."""
+
+    fast: Plan
+    suspicious: list[pl.Expr]  # per item: present and not cleared
+    row_checks: list[Check]
+    detail: Plan
+    detail_checks: list[Check]
+    skipped: list[CrossRule]
+
+    @property
+    def all_checks(self) -> list[Check]:
+        return self.row_checks + self.detail_checks
+
+
 def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
-                 references: dict[str, frozenset[str]] | None = None) -> tuple[list[Check], list[CrossRule]]:
+                 references: dict[str, frozenset[str]] | None = None, excel: bool = False) -> CheckSet:
     """The checks that can run on a file with these columns, and the rules that cannot."""
     columns = set(present)
-    checks: list[Check] = []
+    fast, detail = Plan(), Plan()
+    row_checks = [required_check(f) for f in schema.fields if f.required and f.name in columns]
+    suspicious: list[pl.Expr] = []
+    detail_checks: list[Check] = []
     for spec in schema.fields:
-        if spec.name in columns:
-            checks += item_checks(spec, today)
+        if spec.name not in columns:
+            continue
+        ok = fast_ok(spec, today, fast)
+        if ok is not None:
+            suspicious.append(pl.col(spec.name).is_not_null() & ~ok)
+            detail_checks += item_checks(spec, today, detail, excel)
     skipped: list[CrossRule] = []
     for rule in schema.rules:
-        check = cross_check(rule, schema, today, references) if set(rule.fields) <= columns else None
+        check = cross_check(rule, schema, today, fast, references) if set(rule.fields) <= columns else None
         if check is None:
             skipped.append(rule)
         else:
-            checks.append(check)
-    return checks, skipped
+            row_checks.append(check)
+    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped)
