@@ -28,6 +28,7 @@ CAPABILITIES: tuple[str, ...] = (
     "auditlog",
     "workdays",
     "catalog",
+    "exchange",
 )
 
 

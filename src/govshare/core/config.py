@@ -50,6 +50,13 @@ class Policy(BaseModel):
     password_min_length: int = Field(10, ge=8, le=64, description="口令最小长度")
     audit_retention_days: int = Field(183, ge=183, description="审计日志保存天数（不少于六个月）")
     token_max_days: int = Field(365, ge=1, le=3650, description="API 令牌最长有效期（天）")
+    unconditional_compliance_check: bool = Field(
+        False, description="无条件共享须经数据管理机构合规审查后授权（部分省份，2 个工作日）")
+    compliance_check_working_days: int = Field(2, ge=1, le=30, description="合规审查时限（工作日）")
+    objection_deadline_working_days: int = Field(5, ge=1, le=30, description="疑义数据更正或说明时限（工作日）")
+    client_calls_per_minute: int = Field(6000, ge=1, description="每个接入应用每分钟调用上限（默认）")
+    client_rows_per_day: int = Field(1_000_000, ge=1, description="每个接入应用每日获取行数上限（默认）")
+    client_rows_per_call: int = Field(1000, ge=1, le=100_000, description="单次查询返回行数上限（默认）")
 
 
 class NodeIdentity(BaseModel):

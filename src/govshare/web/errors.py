@@ -40,7 +40,8 @@ async def app_error(request: Request, exc: AppError) -> Response:
         if isinstance(exc, NotAuthenticated):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return _page(request, exc.status, exc.localized(lang))
-    return JSONResponse(exc.envelope(lang), status_code=exc.status)
+    # An error may name response headers, e.g. Retry-After on a 429.
+    return JSONResponse(exc.envelope(lang), status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
 async def validation_error(request: Request, exc: RequestValidationError) -> Response:

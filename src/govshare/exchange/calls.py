@@ -1,0 +1,153 @@
+"""What every data call goes through: a live grant, the client's limits, one audit record with
+who, which resource, which items, how many rows, purpose and outcome (personal identifiers
+pseudonymised), the day's statistics, and the node's signed receipt on the answer.
+
+    call = begin(session, caller, resource_id, "query", purpose)
+    ... the operation, using call.items / call.row_filter / call.masked ...
+    finish(session, call, rows=n, details={...})
+    return signed_json(call, payload)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from govshare.catalog.models import CatalogResource
+from govshare.catalog.resources import get_resource
+from govshare.core import audit
+from govshare.core.audit import Outcome
+from govshare.core.errors import AppError, NotFound, PermissionDenied
+from govshare.core.signing import issue_receipt, node_keypair
+from govshare.exchange import filters, limits, stats
+from govshare.exchange.datasets import Live
+from govshare.exchange.grants import live_grant
+from govshare.exchange.items import Column, columns_for
+from govshare.exchange.models import Grant
+from govshare.web.deps import Caller
+
+RECEIPT_HEADER = "X-Govshare-Receipt"
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+@lru_cache(maxsize=4)
+def _salt(public_key: bytes) -> bytes:
+    # Derived from the node's private key: stable for the node, unknown outside it.
+    return hmac.new(node_keypair().private_key, b"govshare-exchange-pseudonym", hashlib.sha256).digest()
+
+
+def pseudonym(value: Any) -> str:
+    """A keyed hash of a personal value for logs: the same value gives the same pseudonym on this
+    node (so an auditor can correlate calls) but cannot be reversed or recomputed elsewhere."""
+    key = _salt(node_keypair().public_key)
+    return "h:" + hmac.new(key, str(value).encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def pseudonymised(condition: dict[str, Any]) -> dict[str, Any]:
+    def hide(v: Any) -> Any:
+        return [hide(x) for x in v] if isinstance(v, list) else pseudonym(v)
+
+    return {item: {op: hide(v) for op, v in cond.items()} if isinstance(cond, dict) else hide(cond)
+            for item, cond in condition.items()}
+
+
+@dataclass
+class Call:
+    request_id: str
+    resource: CatalogResource
+    operation: str
+    purpose: str
+    caller: Caller
+    grant: Grant | None  # None: the provider calling its own resource
+    items: list[str]
+    masked: set[str]
+    row_filter: dict[str, Any]
+    limits: limits.Limits
+    columns: list[Column] = field(default_factory=list)
+
+
+def _resource(session: Session, caller: Caller, resource_id: int) -> CatalogResource:
+    resource = get_resource(session, caller.principal, resource_id)
+    if resource.published_version_id is None:
+        raise NotFound(f"catalog resource {resource_id} does not exist", f"信息资源 {resource_id} 不存在")
+    return resource
+
+
+def begin(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str) -> Call:
+    principal = caller.principal
+    resource = _resource(session, caller, resource_id)
+    columns = columns_for(resource)
+    owner = principal.department_id == resource.provider_id
+    grant = None if owner else live_grant(session, principal, resource.id, operation)
+    if grant is None and not owner:
+        raise PermissionDenied(
+            f"no grant in force lets your department {operation} resource {resource.code}; request access first",
+            f"本部门没有信息资源 {resource.code} 的有效授权（{operation}），请先提出共享申请", code="no_grant")
+    found = limits.limits_for(session, principal)
+    limits.charge_call(session, principal, found)
+    if grant is None:
+        items, masked, row_filter = [c.item for c in columns], set(), {}
+    else:
+        known = {c.item for c in columns}
+        items = [i for i in grant.items if i in known]  # an item dropped from the catalog is gone
+        masked = set(grant.masked_items)
+        row_filter = filters.validate(grant.row_filter, columns, "grant.row_filter")
+    return Call(uuid.uuid4().hex, resource, operation, purpose.strip(), caller, grant, items, masked, row_filter,
+                found, columns)
+
+
+def finish(session: Session, call: Call, rows: int, details: dict[str, Any] | None = None) -> None:
+    principal = call.caller.principal
+    limits.charge_rows(session, principal, rows)
+    audit.record(session, call.caller.actor, f"exchange.{call.operation}", object_type="catalog_resource",
+                 object_id=call.resource.id, purpose=call.purpose,
+                 details={"request_id": call.request_id, "resource": call.resource.code, "rows": rows,
+                          "grant_id": call.grant.id if call.grant else None, **(details or {})})
+    stats.count_call(session, call.resource.id, call.resource.provider_id, principal.department_id or 0,
+                     principal.client_id, call.operation, Outcome.SUCCESS, rows)
+
+
+def refused(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
+            error: AppError) -> None:
+    """Records a refused data call and commits it, since the request itself is about to fail."""
+    session.rollback()
+    principal = caller.principal
+    audit.record(session, caller.actor, f"exchange.{operation}", object_type="catalog_resource",
+                 object_id=resource_id, purpose=(purpose or "")[:500], outcome=Outcome.DENIED,
+                 details={"code": error.code, "status": error.status, "reason": error.message[:300]})
+    resource = session.get(CatalogResource, resource_id)
+    if resource is not None and resource.published_version_id is not None:
+        stats.count_call(session, resource.id, resource.provider_id, principal.department_id or 0,
+                         principal.client_id, operation, Outcome.DENIED, 0)
+    session.commit()
+
+
+def signed(call: Call, body: bytes, media_type: str, extra: dict[str, str] | None = None) -> Response:
+    receipt = issue_receipt(call.request_id, call.resource.code, body)
+    headers = {RECEIPT_HEADER: receipt.header(), REQUEST_ID_HEADER: call.request_id, **(extra or {})}
+    return Response(content=body, media_type=media_type, headers=headers)
+
+
+def signed_json(call: Call, payload: dict[str, Any]) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, default=_jsonable, separators=(",", ":")).encode()
+    return signed(call, body, "application/json")
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def live_for(session: Session, call: Call) -> Live:
+    from govshare.exchange.datasets import live
+
+    return live(session, call.resource)

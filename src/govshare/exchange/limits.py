@@ -1,0 +1,119 @@
+"""Per-client rate and row limits, counted in the database so every app worker shares them.
+
+Fixed windows: calls per minute (`m<epoch minute>`) and rows per day (`d<YYYYMMDD>`, Beijing
+day). One upsert per call increments and returns the count; going over answers 429 with
+Retry-After (seconds to the next window). Persons signed in to pages count as `u<user id>`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from govshare.core import audit
+from govshare.core.audit import Actor
+from govshare.core.auth import Principal
+from govshare.core.clock import SHANGHAI
+from govshare.core.config import get_settings
+from govshare.core.errors import NotFound, RateLimited
+from govshare.exchange.models import ClientLimit, RateCounter
+from govshare.orgs.models import ApiClient
+
+
+class TooMany(RateLimited):
+    """429 with the seconds after which a new window opens (sent as Retry-After)."""
+
+    def __init__(self, message: str, message_zh: str, retry_after: int, details: dict) -> None:
+        super().__init__(message, message_zh, details={**details, "retry_after": retry_after})
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+@dataclass(frozen=True)
+class Limits:
+    calls_per_minute: int
+    rows_per_day: int
+    rows_per_call: int
+
+
+def subject(principal: Principal) -> str:
+    return f"c{principal.client_id}" if principal.client_id else f"u{principal.user_id or 0}"
+
+
+def limits_for(session: Session, principal: Principal) -> Limits:
+    policy = get_settings().policy
+    row = session.get(ClientLimit, principal.client_id) if principal.client_id else None
+    if row is None:
+        return Limits(policy.client_calls_per_minute, policy.client_rows_per_day, policy.client_rows_per_call)
+    return Limits(row.calls_per_minute, row.rows_per_day, row.rows_per_call)
+
+
+def _bump(session: Session, who: str, window: str, by: int) -> int:
+    dialect = session.get_bind().dialect.name
+    maker = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = maker(RateCounter).values(subject=who, window=window, count=by)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"],
+                                      set_={"count": RateCounter.count + stmt.excluded.count})
+    return int(session.execute(stmt.returning(RateCounter.count)).scalar_one())
+
+
+def _day_window(now: datetime) -> tuple[str, int]:
+    local = now.astimezone(SHANGHAI)
+    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return f"d{local:%Y%m%d}", max(1, int((tomorrow - local).total_seconds()))
+
+
+def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
+    """Counts one call; 429 when the minute's allowance is spent or the day's rows are."""
+    now = time.time()
+    minute = int(now // 60)
+    count = _bump(session, subject(principal), f"m{minute}", 1)
+    if count > limits.calls_per_minute:
+        raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
+                      f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(now % 60) or 1,
+                      {"limit": limits.calls_per_minute, "window": "minute"})
+    window, retry = _day_window(datetime.fromtimestamp(now).astimezone())
+    used = session.scalar(select(RateCounter.count).where(RateCounter.subject == subject(principal),
+                                                          RateCounter.window == window)) or 0
+    if used >= limits.rows_per_day:
+        raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
+                      f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
+                      {"limit": limits.rows_per_day, "window": "day"})
+
+
+def charge_rows(session: Session, principal: Principal, rows: int) -> None:
+    if rows:
+        window, _ = _day_window(datetime.now().astimezone())
+        _bump(session, subject(principal), window, rows)
+
+
+def rows_left(session: Session, principal: Principal, limits: Limits) -> int:
+    window, _ = _day_window(datetime.now().astimezone())
+    used = session.scalar(select(RateCounter.count).where(RateCounter.subject == subject(principal),
+                                                          RateCounter.window == window)) or 0
+    return max(0, limits.rows_per_day - used)
+
+
+def set_limits(session: Session, actor: Actor, client_id: int, limits: Limits) -> ClientLimit:
+    if session.get(ApiClient, client_id) is None:
+        raise NotFound(f"client {client_id} does not exist", f"接入应用 {client_id} 不存在")
+    row = session.get(ClientLimit, client_id) or ClientLimit(client_id=client_id)
+    row.calls_per_minute, row.rows_per_day, row.rows_per_call = (limits.calls_per_minute, limits.rows_per_day,
+                                                                 limits.rows_per_call)
+    session.add(row)
+    audit.record(session, actor, "exchange.limits.set", object_type="api_client", object_id=client_id,
+                 details={"calls_per_minute": limits.calls_per_minute, "rows_per_day": limits.rows_per_day,
+                          "rows_per_call": limits.rows_per_call})
+    return row
+
+
+def prune(session: Session) -> int:
+    """Drops counters of windows that are over (kept: this minute, the last and today)."""
+    now = time.time()
+    keep = {f"m{int(now // 60)}", f"m{int(now // 60) - 1}", _day_window(datetime.now().astimezone())[0]}
+    return session.execute(delete(RateCounter).where(RateCounter.window.not_in(keep))).rowcount or 0

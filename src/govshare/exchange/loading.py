@@ -1,0 +1,410 @@
+"""Loading a provider's file into a new dataset version, behind the quality gate.
+
+    version = load(db, principal, actor, LoadRequest(resource_id, path, "persons.csv"))
+
+1. A version row is committed first (status `loading`) with a copy of the file, so a failed
+   or killed load can be resumed (`resume`: continue after the rows already committed) or
+   retried (`retry`: a new version from the same file).
+2. The quality engine checks the whole file in a second thread while the rows stream into the
+   version's own table in batches (COPY on PostgreSQL, executemany on SQLite); each batch is
+   committed with the version's row counter, so progress survives a crash.
+3. The gate decides (errors in key items, duplicate keys, or a score below the dataset's
+   threshold): a rejected version's table is dropped; an accepted one gets its key index, then
+   one transaction computes the change feed, points the dataset at the new version and
+   queues webhook deliveries. Until that commit, readers keep the previous version.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from govshare.core import audit
+from govshare.core.audit import Actor, Outcome
+from govshare.core.auth import Principal
+from govshare.core.config import get_settings
+from govshare.core.db import Database, utcnow
+from govshare.core.errors import AppError, Conflict, InvalidInput
+from govshare.exchange import tables
+from govshare.exchange.datasets import ensure, require_provider_officer
+from govshare.exchange.items import Column, columns_for, quality_schema, requestable
+from govshare.exchange.models import Change, Dataset, DatasetVersion, GatePolicy, LoadMode, LoadStatus
+from govshare.quality.engine import CheckOptions, check_file
+from govshare.quality.readers import EXTRA, ROW_INDEX, Source
+from govshare.quality.report import QualityReport
+from govshare.quality.schema import ResourceSchema
+
+Progress = Callable[[int, int], None]
+STALE_AFTER = timedelta(minutes=2)  # a `loading` version without a heartbeat this long was interrupted
+STRUCTURAL = ("empty_file", "no_data", "missing_required_item", "duplicate_header")
+CHANGE_CHUNK = 10_000
+
+
+@dataclass
+class LoadRequest:
+    resource_id: int
+    path: Path
+    name: str
+    mode: LoadMode = LoadMode.REPLACE
+    format: str | None = None
+    encoding: str | None = None
+    batch_rows: int = 100_000
+
+
+def _kept_copy(path: Path, table_name: str, name: str) -> Path:
+    """A copy of the source under the node's data directory, for resume and retry."""
+    folder = Path(get_settings().data_dir) / "exchange" / "loads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{table_name}{Path(name).suffix.lower()}"
+    shutil.copyfile(path, target)
+    return target
+
+
+def _new_version(session: Session, actor: Actor, dataset: Dataset, columns: list[Column], mode: LoadMode,
+                 path: Path, name: str, fmt: str | None) -> DatasetVersion:
+    number = (session.scalar(select(func.max(DatasetVersion.number))
+                             .where(DatasetVersion.dataset_id == dataset.id)) or 0) + 1
+    name_in_db = tables.table_name(dataset.id, number)
+    from govshare.quality.readers import detect_format
+
+    version = DatasetVersion(
+        dataset_id=dataset.id, number=number, status=LoadStatus.LOADING, mode=mode, table_name=name_in_db,
+        columns=[c.as_dict() for c in columns], key_items=list(dataset.key_items), source_name=name,
+        source_path=str(_kept_copy(path, name_in_db, name)), source_format=detect_format(name, fmt),
+        loaded_by=actor.name)
+    session.add(version)
+    session.flush()
+    audit.record(session, actor, "exchange.load.start", object_type="dataset_version", object_id=version.id,
+                 details={"resource_id": dataset.resource_id, "number": number, "mode": mode.value, "source": name})
+    return version
+
+
+def load(db: Database, principal: Principal, actor: Actor, request: LoadRequest,
+         progress: Progress | None = None) -> DatasetVersion:
+    with db.session() as session:
+        resource = requestable(session, principal, request.resource_id)
+        require_provider_officer(principal, resource)
+        dataset = ensure(session, resource)
+        if request.mode == LoadMode.UPSERT and not dataset.key_items:
+            raise InvalidInput("an upsert load needs the dataset's key items; set them first",
+                               "增量更新须先设置数据集的主键信息项", field="mode")
+        version = _new_version(session, actor, dataset, columns_for(resource), request.mode, request.path,
+                               request.name, request.format)
+        version_id = version.id
+    return _run(db, actor, version_id, request.format, request.encoding, request.batch_rows, progress)
+
+
+def _loadable(session: Session, principal: Principal, version_id: int) -> DatasetVersion:
+    version = session.get(DatasetVersion, version_id)
+    if version is None:
+        raise Conflict(f"load {version_id} does not exist", f"装载任务 {version_id} 不存在", code="not_found")
+    dataset = session.get(Dataset, version.dataset_id)
+    assert dataset is not None
+    resource = requestable(session, principal, dataset.resource_id)
+    require_provider_officer(principal, resource)
+    return version
+
+
+def interrupted(version: DatasetVersion) -> bool:
+    return version.status == LoadStatus.LOADING and utcnow() - version.heartbeat_at > STALE_AFTER
+
+
+def resume(db: Database, principal: Principal, actor: Actor, version_id: int, force: bool = False,
+           progress: Progress | None = None, batch_rows: int = 100_000) -> DatasetVersion:
+    """Continue a failed or interrupted load after the rows it had committed."""
+    with db.session() as session:
+        version = _loadable(session, principal, version_id)
+        resumable = version.status == LoadStatus.FAILED or interrupted(version) or (
+            force and version.status == LoadStatus.LOADING)
+        if not resumable or not Path(version.source_path).exists():
+            raise Conflict(f"load {version_id} is {version.status.value}: only a failed or interrupted load "
+                           "with its kept file can be resumed", f"装载任务 {version_id} 状态为 {version.status.value}，"
+                           "只有失败或中断的装载可以续传", field="version_id")
+        version.status = LoadStatus.LOADING
+        version.error = ""
+        version.heartbeat_at = utcnow()
+        audit.record(session, actor, "exchange.load.resume", object_type="dataset_version", object_id=version.id,
+                     details={"after_rows": version.rows_loaded})
+    return _run(db, actor, version_id, None, None, batch_rows, progress)
+
+
+def retry(db: Database, principal: Principal, actor: Actor, version_id: int,
+          progress: Progress | None = None) -> DatasetVersion:
+    """A new version from the file of a failed, interrupted or rejected load."""
+    with db.session() as session:
+        old = _loadable(session, principal, version_id)
+        if old.status in (LoadStatus.LIVE, LoadStatus.SUPERSEDED) or not Path(old.source_path).exists():
+            raise Conflict(f"load {version_id} is {old.status.value}; nothing to retry",
+                           f"装载任务 {version_id} 状态为 {old.status.value}，无需重试", field="version_id")
+        dataset = session.get(Dataset, old.dataset_id)
+        resource = requestable(session, principal, dataset.resource_id)  # type: ignore[union-attr]
+        if old.status == LoadStatus.LOADING:
+            old.status = LoadStatus.FAILED
+            old.error = "interrupted; retried as a new version"
+        version = _new_version(session, actor, dataset, columns_for(resource), old.mode,  # type: ignore[arg-type]
+                               Path(old.source_path), old.source_name, old.source_format)
+        version_id = version.id
+    return _run(db, actor, version_id, None, None, 100_000, progress)
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    version_id: int
+    dataset_id: int
+    table: Table
+    columns: list[Column]
+    schema: ResourceSchema
+    keys: list[str]
+    path: str
+    name: str
+    format: str
+    encoding: str | None
+    batch_rows: int
+    skip: int
+
+
+def _job(db: Database, version_id: int, encoding: str | None, batch_rows: int) -> _Job:
+    from govshare.catalog.models import CatalogResource
+
+    with db.session() as session:
+        version = session.get(DatasetVersion, version_id)
+        dataset = session.get(Dataset, version.dataset_id)  # type: ignore[union-attr]
+        resource = session.get(CatalogResource, dataset.resource_id)  # type: ignore[union-attr]
+        columns = [Column.from_dict(c) for c in version.columns]  # type: ignore[union-attr]
+        keys = list(version.key_items)  # type: ignore[union-attr]
+        key_columns = [c.column for c in columns if c.item in keys]
+        return _Job(version_id, dataset.id, tables.table_for(version.table_name, columns, key_columns),  # type: ignore
+                    columns, quality_schema(resource, keys), keys, version.source_path,  # type: ignore
+                    version.source_name, version.source_format, encoding, batch_rows, version.rows_loaded)  # type: ignore
+
+
+def _run(db: Database, actor: Actor, version_id: int, fmt: str | None, encoding: str | None, batch_rows: int,
+         progress: Progress | None) -> DatasetVersion:
+    job = _job(db, version_id, encoding, batch_rows)
+    try:
+        with db.engine.begin() as conn:
+            tables.create(conn, job.table)
+        options = CheckOptions(name=job.name, format=job.format, encoding=encoding, batch_rows=batch_rows)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
+            checking = pool.submit(check_file, job.path, job.schema, options)
+            try:
+                _stream(db, job, progress)
+            finally:
+                report = checking.result()
+    except AppError as exc:
+        _fail(db, actor, job, exc.message)
+        raise
+    except Exception as exc:
+        _fail(db, actor, job, f"{type(exc).__name__}: {str(exc)[:500]}")
+        raise
+    reasons = gate_reasons(report, db, job)
+    if reasons:
+        return _reject(db, actor, job, report, reasons)
+    return _publish(db, actor, job, report)
+
+
+def _header_mapping(columns: list[str], schema: ResourceSchema) -> dict[str, str]:
+    by_title = {f.title: f.name for f in schema.fields if f.title}
+    mapping: dict[str, str] = {}
+    for column in columns:
+        item = column if schema.field(column) is not None else by_title.get(column)
+        if item and item not in mapping.values():
+            mapping[column] = item
+    return mapping
+
+
+def _stream(db: Database, job: _Job, progress: Progress | None) -> None:
+    date_formats = {f.name: f.date_format for f in job.schema.fields if f.date_format}
+    with Source(job.path, name=job.name, format=job.format, encoding=job.encoding,
+                batch_rows=job.batch_rows) as source:
+        if source.empty:
+            return
+        mapping = _header_mapping(source.info.columns, job.schema)
+        present = list(mapping.values())
+        seen = 0
+        estimate = max(1, source.info.size // 60)
+        for raw in source.batches(date_formats):
+            batch = raw.drop(EXTRA, ROW_INDEX, strict=False).select(list(mapping)).rename(mapping)
+            if present:  # blank lines are skipped, as the quality engine does
+                batch = batch.filter(~pl.all_horizontal(pl.col(c).is_null() for c in present))
+            start, seen = seen, seen + batch.height
+            if seen <= job.skip:
+                continue
+            batch = batch.slice(max(0, job.skip - start))
+            typed = tables.typed_batch(batch, job.columns, date_formats)
+            with db.engine.begin() as conn:
+                tables.write(conn, job.table, typed)
+                conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
+                    rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
+            if progress:
+                progress(seen, max(estimate, seen))
+
+
+def gate_reasons(report: QualityReport, db: Database, job: _Job) -> list[str]:
+    with db.session() as session:
+        dataset = session.get(Dataset, job.dataset_id)
+        gate, min_score = dataset.gate, dataset.min_score  # type: ignore[union-attr]
+    reasons = [i["message"] for i in report.issues if i["severity"] == "error" and i["code"] in STRUCTURAL]
+    if gate in (GatePolicy.KEY_ERRORS, GatePolicy.BOTH):
+        for rule in report.rules:
+            if rule.severity == "error" and rule.item in job.keys and rule.failures:
+                reasons.append(f"key item {rule.item}: {rule.failures} value(s) fail {rule.rule} "
+                               f"(expected {rule.expected_en})")
+        for dup in report.duplicates:
+            if dup.key and sorted(dup.key) == sorted(job.keys) and dup.surplus_rows:
+                reasons.append(f"key {'+'.join(dup.key)}: {dup.surplus_rows} duplicate row(s)")
+    if gate in (GatePolicy.SCORE, GatePolicy.BOTH) and report.score < min_score:
+        reasons.append(f"quality score {report.score:.1f} is below the dataset's threshold {min_score:.1f}")
+    return reasons
+
+
+def _report_fields(version: DatasetVersion, report: QualityReport) -> None:
+    version.quality_report = report.to_dict()
+    version.quality_score = report.score
+    version.quality_errors = report.errors
+    version.rows_read = report.rows
+    version.finished_at = utcnow()
+
+
+def _fail(db: Database, actor: Actor, job: _Job, message: str) -> None:
+    with db.session() as session:
+        version = session.get(DatasetVersion, job.version_id)
+        version.status = LoadStatus.FAILED  # type: ignore[union-attr]
+        version.error = message  # type: ignore[union-attr]
+        version.finished_at = utcnow()  # type: ignore[union-attr]
+        audit.record(session, actor, "exchange.load", object_type="dataset_version", object_id=job.version_id,
+                     outcome=Outcome.FAILURE, details={"error": message[:500], "rows_loaded": version.rows_loaded})
+
+
+def _reject(db: Database, actor: Actor, job: _Job, report: QualityReport, reasons: list[str]) -> DatasetVersion:
+    with db.engine.begin() as conn:
+        tables.drop(conn, job.table.name)
+    with db.session() as session:
+        version = session.get(DatasetVersion, job.version_id)
+        _report_fields(version, report)  # type: ignore[arg-type]
+        version.status = LoadStatus.REJECTED  # type: ignore[union-attr]
+        version.error = "; ".join(reasons)[:4000]  # type: ignore[union-attr]
+        Path(version.source_path).unlink(missing_ok=True)  # type: ignore[union-attr]
+        audit.record(session, actor, "exchange.load", object_type="dataset_version", object_id=job.version_id,
+                     outcome=Outcome.FAILURE, details={"rejected": reasons[:10], "score": report.score})
+        return version  # type: ignore[return-value]
+
+
+def _publish(db: Database, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
+    from govshare.exchange import subscriptions
+
+    with db.engine.begin() as conn:
+        tables.index(conn, job.table)
+    with db.session() as session:
+        dataset = session.scalars(select(Dataset).where(Dataset.id == job.dataset_id).with_for_update()).one()
+        version = session.get(DatasetVersion, job.version_id)
+        previous = session.get(DatasetVersion, dataset.live_version_id) if dataset.live_version_id else None
+        conn = session.connection()
+        old = _old_table(previous) if previous else None
+        if version.mode == LoadMode.UPSERT and old is not None:  # type: ignore[union-attr]
+            _merge_previous(conn, job, old, previous)  # type: ignore[arg-type]
+        version.rows_live = conn.execute(select(func.count()).select_from(job.table)).scalar_one()  # type: ignore
+        first_seq = dataset.change_seq + 1
+        if old is not None and job.keys:
+            version.changes = _record_changes(session, dataset, version, job, old, previous)  # type: ignore
+        _report_fields(version, report)  # type: ignore[arg-type]
+        version.status = LoadStatus.LIVE  # type: ignore[union-attr]
+        if previous is not None:
+            previous.status = LoadStatus.SUPERSEDED
+        dataset.live_version_id = version.id  # type: ignore[union-attr]
+        Path(version.source_path).unlink(missing_ok=True)  # type: ignore[union-attr]
+        if version.changes:  # type: ignore[union-attr]
+            subscriptions.enqueue(session, dataset, first_seq, dataset.change_seq)
+        audit.record(session, actor, "exchange.load", object_type="dataset_version", object_id=version.id,  # type: ignore
+                     details={"resource_id": dataset.resource_id, "number": version.number,  # type: ignore
+                              "rows": version.rows_live, "changes": version.changes,  # type: ignore
+                              "score": report.score, "mode": version.mode.value})  # type: ignore
+        keep = {version.id, previous.id if previous else None}  # type: ignore[union-attr]
+        result = version
+    _drop_old_tables(db, job.dataset_id, keep)
+    return result  # type: ignore[return-value]
+
+
+def _old_table(previous: DatasetVersion) -> tuple[Table, list[Column]]:
+    columns = [Column.from_dict(c) for c in previous.columns]
+    return tables.table_for(previous.table_name, columns), columns  # type: ignore[return-value]
+
+
+def _key_pairs(job: _Job, old_columns: list[Column]) -> list[tuple[str, str]]:
+    new_by_item = {c.item: c.column for c in job.columns}
+    old_by_item = {c.item: c.column for c in old_columns}
+    missing = [k for k in job.keys if k not in old_by_item]
+    if missing:
+        raise Conflict(f"the previous version lacks key item(s) {', '.join(missing)}",
+                       f"上一版本缺少主键信息项 {'、'.join(missing)}", field="key_items")
+    return [(new_by_item[k], old_by_item[k]) for k in job.keys]
+
+
+def _merge_previous(conn, job: _Job, old: tuple[Table, list[Column]], previous: DatasetVersion) -> None:  # type: ignore[no-untyped-def]
+    """Upsert: the previous version's rows whose key the new file does not carry are kept."""
+    old_table, old_columns = old
+    pairs = _key_pairs(job, old_columns)
+    old_by_item = {c.item: c.column for c in old_columns}
+    copied = [c for c in job.columns if c.item in old_by_item]
+    newer = job.table.alias("newer")
+    superseded = select(newer.c[ROW_KEY]).where(and_(*[newer.c[n] == old_table.c[o] for n, o in pairs]))
+    rows = select(*[old_table.c[old_by_item[c.item]] for c in copied]).where(~superseded.exists()) \
+        .order_by(old_table.c[tables.ROW])
+    conn.execute(insert(job.table).from_select([c.column for c in copied], rows))
+
+
+ROW_KEY = tables.ROW
+
+
+def _record_changes(session: Session, dataset: Dataset, version: DatasetVersion, job: _Job,
+                    old: tuple[Table, list[Column]], previous: DatasetVersion | None) -> int:
+    """Keys added or changed (upsert) and keys gone (delete) since the previous version."""
+    old_table, old_columns = old
+    pairs = _key_pairs(job, old_columns)
+    old_by_item = {c.item: c.column for c in old_columns}
+    new, prior = job.table, old_table
+    joined = and_(*[new.c[n] == prior.c[o] for n, o in pairs])
+    differs = [new.c[c.column].is_distinct_from(prior.c[old_by_item[c.item]]) for c in job.columns
+               if c.item in old_by_item]
+    upserts = select(*[new.c[n] for n, _ in pairs]).select_from(new.outerjoin(prior, joined)) \
+        .where(or_(prior.c[tables.ROW].is_(None), *differs)).distinct()
+    deletes = select(*[prior.c[o] for _, o in pairs]).select_from(prior.outerjoin(new, joined)) \
+        .where(new.c[tables.ROW].is_(None)).distinct()
+    conn = session.connection()
+    count = 0
+    for op, query in (("upsert", upserts), ("delete", deletes)):
+        result = conn.execute(query)
+        while chunk := result.fetchmany(CHANGE_CHUNK):
+            rows = [{"dataset_id": dataset.id, "seq": dataset.change_seq + i + 1, "version_number": version.number,
+                     "op": op, "key": [_plain(v) for v in row]} for i, row in enumerate(chunk)]
+            conn.execute(insert(Change), rows)
+            dataset.change_seq += len(rows)
+            count += len(rows)
+    return count
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if hasattr(value, "isoformat") else value  # type: ignore[union-attr]
+
+
+def _drop_old_tables(db: Database, dataset_id: int, keep: set[int | None]) -> None:
+    """Tables of versions older than the previous one: nobody reads them any more."""
+    with db.session() as session:
+        old = session.scalars(select(DatasetVersion).where(
+            DatasetVersion.dataset_id == dataset_id, DatasetVersion.status == LoadStatus.SUPERSEDED,
+            DatasetVersion.id.not_in([k for k in keep if k is not None]))).all()
+        names = [v.table_name for v in old]
+    for name in names:
+        with db.engine.begin() as conn:
+            tables.drop(conn, name)

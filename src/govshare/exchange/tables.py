@@ -1,0 +1,171 @@
+"""The run-time dataset tables: their DDL, bulk writes and the Table objects queries use.
+
+Alembic does not know these tables, so everything about them is in this one module:
+
+- one table per dataset version, named `ds_<dataset id>_<version number>`; columns `_row`
+  (surrogate key, file order) and `c0 … cN`, one per catalog item in the published version,
+  typed from the item's data type. Names are generated here and checked against a pattern;
+  nothing a user typed ever becomes an identifier.
+- an index on the dataset's key items, built after the rows are in (faster than maintaining it
+  row by row during the load).
+- bulk paths: PostgreSQL `COPY … FROM STDIN (FORMAT csv)` through psycopg; SQLite
+  `executemany` over a batch of tuples.
+- the live version is whatever `exchange_dataset.live_version_id` points at: switching is one
+  UPDATE in the transaction that finishes a load, so readers see the old or the new table,
+  never a half-loaded one.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import polars as pl
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+
+from govshare.exchange.items import Column as ItemColumn
+
+NAME = re.compile(r"^ds_[0-9]{1,9}_[0-9]{1,9}$")
+ROW = "_row"
+SQL_TYPES = {"string": Text, "number": Float, "date": Date, "datetime": DateTime, "boolean": Boolean}
+
+
+def table_name(dataset_id: int, number: int) -> str:
+    name = f"ds_{int(dataset_id)}_{int(number)}"
+    assert NAME.match(name)
+    return name
+
+
+def _checked(name: str) -> str:
+    if not NAME.match(name):  # a corrupted bookkeeping row must not become SQL
+        raise ValueError(f"not a dataset table name: {name!r}")
+    return name
+
+
+@lru_cache(maxsize=256)
+def _table(name: str, columns: tuple[tuple[str, str], ...], keys: tuple[str, ...]) -> Table:
+    meta = MetaData()
+    cols = [Column(ROW, BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)]
+    cols += [Column(column, SQL_TYPES[kind]()) for column, kind in columns]
+    table = Table(_checked(name), meta, *cols)
+    if keys:
+        Index(f"ix_{name}_key", *[table.c[k] for k in keys])
+    return table
+
+
+def table_for(name: str, columns: list[ItemColumn], key_columns: list[str] = ()) -> Table:  # type: ignore[assignment]
+    return _table(name, tuple((c.column, c.type) for c in columns), tuple(key_columns))
+
+
+def create(conn: Connection, table: Table) -> None:
+    """Creates the table without its key index (see `index`)."""
+    keyless = Table(table.name, MetaData(), *[
+        Column(c.name, c.type, primary_key=c.primary_key, autoincrement=c.autoincrement) for c in table.columns])
+    keyless.create(conn, checkfirst=True)
+
+
+def index(conn: Connection, table: Table) -> None:
+    for ix in table.indexes:
+        ix.create(conn, checkfirst=True)
+
+
+def drop(conn: Connection, name: str) -> None:
+    conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{_checked(name)}"')
+
+
+def exists(conn: Connection, name: str) -> bool:
+    from sqlalchemy import inspect
+
+    return inspect(conn).has_table(_checked(name))
+
+
+# --- typed batches -----------------------------------------------------------------------
+
+DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%Y/%m/%d")
+DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y%m%d%H%M%S", "%Y-%m-%d %H:%M:%S%.f",
+                    "%Y-%m-%dT%H:%M:%S%.f")
+TRUE_WORDS = ("true", "1", "是", "y", "yes", "t")
+FALSE_WORDS = ("false", "0", "否", "n", "no", "f")
+
+
+def _typed(expr: pl.Expr, kind: str, date_format: str | None) -> pl.Expr:
+    text = expr.str.strip_chars()
+    if kind == "number":
+        return text.cast(pl.Float64, strict=False)
+    if kind == "date":
+        formats = (date_format, *DATE_FORMATS) if date_format else DATE_FORMATS
+        return pl.coalesce([text.str.to_date(f, strict=False) for f in formats])
+    if kind == "datetime":
+        formats = (date_format, *DATETIME_FORMATS) if date_format else DATETIME_FORMATS
+        return pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in formats])
+    if kind == "boolean":
+        low = text.str.to_lowercase()
+        return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False) \
+            .otherwise(None).cast(pl.Boolean)
+    return expr
+
+
+def typed_batch(batch: pl.DataFrame, columns: list[ItemColumn], date_formats: dict[str, str]) -> pl.DataFrame:
+    """An all-text batch (item names as columns) as typed c0 … cN columns; a value that does
+    not parse becomes NULL (the quality gate has already counted it)."""
+    exprs = []
+    for c in columns:
+        source = pl.col(c.item) if c.item in batch.columns else pl.lit(None, dtype=pl.String)
+        exprs.append(_typed(source, c.type, date_formats.get(c.item)).alias(c.column))
+    return batch.select(exprs)
+
+
+def write(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
+    """Appends a typed batch to `table` by the backend's bulk path."""
+    if frame.height == 0:
+        return
+    names = [c for c in frame.columns]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, names, frame)
+    else:
+        _executemany(conn, table.name, names, frame)
+
+
+def _copy(conn: Connection, name: str, names: list[str], frame: pl.DataFrame) -> None:
+    data = frame.write_csv(include_header=False, null_value="", date_format="%Y-%m-%d",
+                           datetime_format="%Y-%m-%d %H:%M:%S%.f", quote_style="non_numeric")
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    column_list = ", ".join(f'"{n}"' for n in names)
+    with cursor.copy(f'COPY "{_checked(name)}" ({column_list}) FROM STDIN (FORMAT csv)') as copy:
+        copy.write(data)
+
+
+def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
+    # sqlite3's own date adapters are deprecated: hand it the text SQLAlchemy's types read back.
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if dtype == pl.Date:
+            col = col.dt.strftime("%Y-%m-%d")
+        elif isinstance(dtype, pl.Datetime):
+            col = col.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+        elif dtype == pl.Boolean:
+            col = col.cast(pl.Int8)
+        exprs.append(col.alias(name))
+    return frame.select(exprs)
+
+
+def _executemany(conn: Connection, name: str, names: list[str], frame: pl.DataFrame) -> None:
+    column_list = ", ".join(f'"{n}"' for n in names)
+    marks = ", ".join("?" for _ in names)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(f'INSERT INTO "{_checked(name)}" ({column_list}) VALUES ({marks})',
+                       _sqlite_values(frame).iter_rows())
