@@ -194,6 +194,8 @@ def _run(db: Database, actor: Actor, version_id: int, fmt: str | None, encoding:
     job = _job(db, version_id, encoding, batch_rows)
     try:
         with db.engine.begin() as conn:
+            if job.skip == 0:  # a fresh start owns its name, whatever an older attempt left behind
+                tables.drop(conn, job.table.name)
             tables.create(conn, job.table)
         options = CheckOptions(name=job.name, format=job.format, encoding=encoding, batch_rows=batch_rows)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
