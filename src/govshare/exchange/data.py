@@ -131,12 +131,12 @@ def verify(session: Session, call: Call, values: dict[str, Any]) -> tuple[dict[s
     for item in values:
         filters.coerce(live.column(item), values[item], "values")
     others = [i for i in values if i not in keys]
-    stmt = select(*[live.table.c[live.column(i).column] for i in others]).where(
+    stmt = select(live.table.c[tables.ROW], *[live.table.c[live.column(i).column] for i in others]).where(
         filters.compile_filter(live.table, live.columns, call.row_filter),
         filters.compile_filter(live.table, live.columns, key_filter)).limit(1)
     row = session.execute(stmt).first()
     result = {k: row is not None for k in keys}
-    for item, stored in zip(others, row or [None] * len(others), strict=True):
+    for item, stored in zip(others, row[1:] if row else [None] * len(others), strict=True):
         result[item] = row is not None and _same(stored, values[item], live.column(item))
     payload = {"resource": call.resource.code, "found": row is not None, "match": all(result.values()),
                "items": result}
