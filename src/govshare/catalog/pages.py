@@ -4,6 +4,7 @@ functions as the API; a refused form comes back with what was typed and the reas
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlencode
 
@@ -61,7 +62,19 @@ VOCABULARIES = {"catalogs": CatalogKind, "share_types": ShareType, "formats": Re
 
 def _common(request: Request) -> dict[str, Any]:
     lang = language(request)
-    return {"vocab": {k: list(v) for k, v in VOCABULARIES.items()}, "label": lambda v: label(v, lang)}
+    return {"vocab": {k: list(v) for k, v in VOCABULARIES.items()}, "label": lambda v: label(v, lang),
+            "show": lambda v: _show(v, lang)}
+
+
+def _show(value: Any, lang: str) -> str:
+    """A field value as people read it: vocabulary labels, lists joined, nothing for None."""
+    if value is None:
+        return ""
+    if isinstance(value, StrEnum):
+        return label(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_show(v, lang) for v in value)
+    return str(value)
 
 
 def _stale_days(request: Request) -> int:
