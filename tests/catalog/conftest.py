@@ -15,7 +15,7 @@ def entry(name: str = "社会保险参保信息", **extra: Any) -> dict[str, Any
     data: dict[str, Any] = {
         "catalog": "department",
         "name": name,
-        "summary": f"{name}：参保人员的参保登记、缴费基数和缴费记录。",
+        "summary": f"{name}，按国家目录编制指南编目。",
         "format": "database",
         "share_type": "conditional",
         "share_conditions": "仅用于社会保障相关业务办理",
@@ -28,7 +28,7 @@ def entry(name: str = "社会保险参保信息", **extra: Any) -> dict[str, Any
         "items": [
             {"name": "公民身份号码", "data_type": "string", "length": 18, "element_code": "DE0001"},
             {"name": "姓名", "data_type": "string", "length": 50, "element_code": "DE0002"},
-            {"name": "参保状态", "data_type": "string", "length": 2},
+            {"name": "登记日期", "data_type": "date", "length": 8},
         ],
     }
     data.update(extra)

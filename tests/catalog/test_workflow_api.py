@@ -34,7 +34,7 @@ def test_editing_published_entry_keeps_it_live_until_the_new_version_is_publishe
     assert saved["published"]["number"] == 1
     login(client, "police.user")  # someone else sees only the published version
     seen = client.get(f"/api/v1/catalog/resources/{rid}").json()
-    assert seen["working"] is None and seen["published"]["summary"].startswith("社会保险参保信息")
+    assert seen["working"] is None and seen["published"]["summary"].startswith("社会保险参保信息，")
     headers = login(client, "hr.officer")
     assert client.post(f"/api/v1/catalog/resources/{rid}/submit", headers=headers).status_code == 200
     headers = login(client, "admin")

@@ -243,9 +243,11 @@ def export(format: str = Query("xlsx", pattern="^(xlsx|json|csv)$"),
 
 
 @router.post("/import", summary="Import the national template (xlsx), json or csv; all or nothing 导入")
-async def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = Query(False),
+async def import_file(request: Request, file: UploadFile = File(...),
+                      dry_run: bool = Query(False, description="check only, write nothing"),
+                      submit: bool = Query(False, description="submit the imported entries for review"),
                       caller: Caller = Depends(authorize("catalog.write")),
                       session: Session = Depends(db_session)) -> dict:
     content = await file.read()
     return transfer.import_file(session, caller.principal, caller.actor, file.filename or "", content,
-                                dry_run=dry_run).summary(language(request))
+                                dry_run=dry_run, submit=submit).summary(language(request))

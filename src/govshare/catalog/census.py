@@ -103,3 +103,18 @@ def growth(session: Session, months: int = 24) -> list[dict[str, Any]]:
         out.append({"month": label, "new": per_month.get(label, 0), "total": running})
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return out[-months:]
+
+
+def charts(report: dict[str, Any], lang: str) -> list[dict[str, Any]]:
+    """Charts of the census page, each with its figures as a text alternative."""
+    from govshare.core.i18n import translate
+    from govshare.web.dashboard import chart
+
+    totals = report["totals"]
+    top = report["rows"][:15]
+    return [
+        chart("census_resources_by", [(r["label"], r["resources"]) for r in top]),
+        chart("census_share_types", [(translate(k, lang), totals[k]) for k in
+                                     ("unconditional", "conditional", "not_shared") if totals[k]], "pie"),
+        chart("census_growth", [(p["month"], p["total"]) for p in report["trend"]]),
+    ]

@@ -62,7 +62,7 @@ def get_version(session: Session, principal: Principal, resource: CatalogResourc
 
 
 def _item_key(item: Any) -> tuple:
-    return (item.data_type.value, item.length, item.element_code, item.is_source)
+    return (item.data_type, item.length, item.element_code, item.is_source)
 
 
 def compare(a: ResourceVersion, b: ResourceVersion) -> dict[str, Any]:

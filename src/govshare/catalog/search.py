@@ -176,8 +176,8 @@ def search(session: Session, query: str = "", filters: Filters | None = None, so
     if sort not in SORTS:
         raise InvalidInput(f"sort must be one of {', '.join(SORTS)}", f"排序方式应为 {'、'.join(SORTS)} 之一",
                            field="sort")
-    if any(not any(segment.word_tokens(alt) for alt in group) for group in terms):
-        terms = [g for g in terms if any(segment.word_tokens(a) for a in g)]
+    if query.strip() and not terms:  # only punctuation or operators: nothing to find
+        return Result(query=query, terms=[], total=0, hits=[], facets={name: [] for name in FACETS})
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {}
     cte = _base_cte(dialect, terms, filters, params)

@@ -64,7 +64,7 @@ class Problem:
 
     def out(self, language: str = "en") -> dict[str, Any]:
         return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "message": self.message_zh if language == "zh" else self.message}
+                "message": self.message_zh if language == "zh" else self.message, "message_zh": self.message_zh}
 
 
 @dataclass
