@@ -26,6 +26,8 @@ from typing import Any
 CAPABILITIES: tuple[str, ...] = (
     "orgs",
     "auditlog",
+    "standards",
+    "quality",
 )
 
 
