@@ -3,7 +3,7 @@
     POST /api/v1/quality/check       multipart: file, and schema_file (Table Schema JSON file) or resource_code
     GET  /api/v1/quality/reports     stored reports (own department's, all for administrators)
     GET  /api/v1/quality/reports/{id}?format=json|html|xlsx
-    GET  /api/v1/quality/resources/{code}/history
+    GET  /api/v1/quality/history/{resource code}
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def get_report(report_id: int, format: str = Query("json", pattern="^(json|html|
                     headers={"content-disposition": f'attachment; filename="quality-report-{record.id}.xlsx"'})
 
 
-@router.get("/resources/{code}/history", summary="A resource's quality history 资源质量历史")
+@router.get("/history/{code:path}", summary="A resource's quality history 资源质量历史")
 def history(code: str, caller: Caller = Depends(authorize("quality.read")),
             session: Session = Depends(db_session)) -> list[dict[str, Any]]:
     return service.history(session, caller.principal, code)

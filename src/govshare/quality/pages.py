@@ -57,7 +57,7 @@ def quality_report(report_id: int, request: Request, caller: Caller = Depends(au
     return _report_page(request, record.report, report_from_record(record), record.id)
 
 
-@router.get("/quality/history/{code}", response_class=HTMLResponse)
+@router.get("/quality/history/{code:path}", response_class=HTMLResponse)
 def quality_history(code: str, request: Request, caller: Caller = Depends(authorize("quality.read")),
                     session: Session = Depends(db_session)) -> Response:
     rows = service.history(session, caller.principal, code)
