@@ -12,7 +12,14 @@ import xlsxwriter
 
 from govshare.core.errors import InvalidInput
 from govshare.quality.engine import CheckOptions, check_file
-from tests.quality.helpers import HEADER, people, person_schema, rule_failures, sample_rows, write_csv
+from tests.quality.helpers import (
+    HEADER,
+    people,
+    person_schema,
+    rule_failures,
+    sample_rows,
+    write_csv,
+)
 
 
 def _issues(report) -> dict[str, dict]:  # type: ignore[no-untyped-def]
@@ -50,7 +57,7 @@ def test_encoding_override_is_used(tmp_path: Path) -> None:
 def test_mixed_encodings_name_the_line(tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_bytes(",".join(HEADER).encode("gbk") + b"\n" + ",".join(people(1)[0]).encode("utf-8")
-                     + "\n".encode() + ",".join(people(1)[0]).encode("gbk") + b"\n")
+                     + b"\n" + ",".join(people(1)[0]).encode("gbk") + b"\n")
     with pytest.raises(InvalidInput) as caught:
         check_file(path, person_schema(), CheckOptions(encoding="gbk"))
     assert "line 2" in caught.value.message and "第 2 行" in caught.value.message_zh

@@ -10,7 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from govshare.quality.rules import Plan, citizen_fast_ok, identifier_invalid
-from govshare.standards.identifiers import check_citizen_id, check_division_code, check_uscc, make_citizen_id, make_uscc
+from govshare.standards.identifiers import (
+    check_citizen_id,
+    check_division_code,
+    check_uscc,
+    make_citizen_id,
+    make_uscc,
+)
 
 TODAY = date.today()
 DIGITS = "0123456789"
