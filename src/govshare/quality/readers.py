@@ -263,8 +263,9 @@ class Source:
         fields = pl.col("line").fill_null("").str.replace_all('"[^"]*"', "").str.count_matches(",", literal=True) + 1
         bad = lines.with_columns(fields.alias("fields")).filter(
             (pl.col("fields") != expected) & pl.col("line").fill_null("").str.strip_chars().ne(""))
-        counted = bad.select(pl.len()).collect().item()
-        first = bad.head(limit).select("row", "fields").collect().rows() if counted else []
+        # The streaming engine keeps only a chunk of lines in memory, whatever the file size.
+        counted = bad.select(pl.len()).collect(engine="streaming").item()
+        first = bad.head(limit).select("row", "fields").collect(engine="streaming").rows() if counted else []
         return counted, [(int(r), int(f)) for r, f in first]
 
     def _xlsx_batches(self) -> Iterator[pl.DataFrame]:
@@ -280,9 +281,8 @@ class Source:
         exprs = [_as_text(name, dtype, date_formats.get(name)) for name, dtype in schema.items()]
         lazy = self._lazy.select(exprs).with_row_index(ROW_INDEX, offset=2 if self.info.format != "jsonl" else 1)
         try:
-            for batch in lazy.with_columns(pl.col(ROW_INDEX).cast(pl.Int64)).collect_batches(
-                    chunk_size=self.batch_rows):
-                yield batch
+            yield from lazy.with_columns(pl.col(ROW_INDEX).cast(pl.Int64)).collect_batches(
+                chunk_size=self.batch_rows)
         except pl.exceptions.PolarsError as exc:
             raise InvalidInput(f"{self.name}: cannot be read ({str(exc).splitlines()[0]})",
                                f"{self.name}：无法读取", field="file") from exc
