@@ -292,22 +292,28 @@ def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[s
     state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])
 
 
-def _duplicates(store: HashStore, key: list[str], keep_rows: bool) -> DuplicateResult:
-    rows = pl.col("row").sort()
-    found = []
+def _duplicates(store: HashStore, key: list[str], keep_rows: bool, examples: int = 10) -> DuplicateResult:
+    """Groups and surplus rows, partition by partition; only the first groups keep their rows,
+    so a file copied onto itself (every row a duplicate) still needs little memory."""
+    result = DuplicateResult(key=key, groups=0, surplus_rows=0)
+    firsts: list[pl.DataFrame] = []
     for part in store.partitions():
-        repeated = part.filter(pl.col("h").is_duplicated())  # few rows: group only those
-        if repeated.height:
-            found.append(repeated.group_by("h").agg(pl.len().alias("n"), rows if keep_rows else rows.head(5)))
+        repeated = part.filter(pl.col("h").is_duplicated())
+        if not repeated.height:
+            continue
+        groups = repeated.group_by("h").agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
+        result.groups += groups.height
+        result.surplus_rows += int((groups["n"] - 1).sum())
+        top = groups.sort("first").head(examples)["h"]
+        firsts.append(repeated.filter(pl.col("h").is_in(top.implode()))
+                      .group_by("h").agg(pl.col("row").sort().head(5)))
+        if keep_rows:  # every row after the first of its group
+            result.surplus_row_numbers += repeated.filter(
+                pl.col("row") != pl.col("row").min().over("h"))["row"].to_list()
     store.close()
-    if not found:
-        return DuplicateResult(key=key, groups=0, surplus_rows=0)
-    groups = pl.concat(found)
-    ordered = groups.sort(pl.col("row").list.first())
-    result = DuplicateResult(key=key, groups=groups.height, surplus_rows=int((groups["n"] - 1).sum()),
-                             examples=[r[:5] for r in ordered.head(10)["row"].to_list()])
-    if keep_rows:  # every row after the first of its group
-        result.surplus_row_numbers = ordered.select(pl.col("row").list.slice(1)).explode("row")["row"].to_list()
+    if firsts:
+        ordered = pl.concat(firsts).sort(pl.col("row").list.first()).head(examples)
+        result.examples = ordered["row"].to_list()
     return result
 
 

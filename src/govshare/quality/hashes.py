@@ -19,7 +19,7 @@ PARTITION_BITS = 6  # 64 partitions
 
 
 class HashStore:
-    def __init__(self, memory_rows: int = 4_000_000) -> None:
+    def __init__(self, memory_rows: int = 1_000_000) -> None:
         self.memory_rows = memory_rows
         self._frames: list[pl.DataFrame] = []
         self._held = 0
