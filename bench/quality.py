@@ -9,6 +9,7 @@ check ID check digits or cross-item rules).
 
     python bench/quality.py            # 1,000,000 rows
     python bench/quality.py --quick    # 100,000 rows, under a minute
+    python bench/quality.py --big-gb 5 # govshare alone on a 5 GB file: rows/s and peak memory
 
 Each checker runs in its own process so that its peak memory (ru_maxrss) is its own.
 The last line is one JSON object: bench, metric, value, baseline, ratio, target, met, size.
@@ -176,11 +177,51 @@ def _child(kind: str, path: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def generate_big(path: Path, gigabytes: float) -> int:
+    """Append 1,000,000-row chunks (each with its own seed) until the file reaches the size."""
+    rows, seed = 0, 0
+    chunk = path.with_suffix(".chunk.csv")
+    with path.open("wb") as out:
+        while out.tell() < gigabytes * 1e9:
+            generate(1_000_000, chunk, seed=seed)
+            data = chunk.read_bytes()
+            out.write(data if seed == 0 else data.split(b"\n", 1)[1])
+            rows, seed = rows + 1_000_000, seed + 1
+    chunk.unlink()
+    return rows
+
+
+def big(gigabytes: float) -> None:
+    with tempfile.TemporaryDirectory(prefix="govshare-bench-") as tmp:
+        path = Path(tmp) / "persons.csv"
+        rows = generate_big(path, gigabytes)
+        size = path.stat().st_size
+        gov = _child("govshare_summary", str(path))
+    print(f"govshare on {size / 1e9:.1f} GB ({rows:,} rows): {rows / gov['seconds']:,.0f} rows/s, "
+          f"{gov['seconds']:.0f}s, peak {gov['peak_mb']:.0f} MB", file=sys.stderr)
+    print(json.dumps({"bench": "quality-big", "metric": "peak_mb", "value": round(gov["peak_mb"]),
+                      "baseline": None, "ratio": None, "target": 1024, "met": gov["peak_mb"] < 1024,
+                      "size": rows}))
+
+
+def run_govshare_summary(path: str) -> dict:
+    """Like run_govshare without keeping every failing row number (that list would grow with the file)."""
+    from govshare.quality.engine import check_file
+
+    started = time.perf_counter()
+    report = check_file(path, govshare_schema())
+    return {"seconds": time.perf_counter() - started, "rows": report.rows, "score": report.score}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 rows")
     parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--big-gb", type=float, default=None, help="govshare alone on a file this large")
     args = parser.parse_args()
+    if args.big_gb:
+        big(args.big_gb)
+        return
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     with tempfile.TemporaryDirectory(prefix="govshare-bench-") as tmp:
         path = Path(tmp) / "persons.csv"

@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from govshare.core.masking import mask_citizen_id, mask_mobile, mask_name
+from govshare.quality.hashes import HashStore
 from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source
 from govshare.quality.report import (
     DuplicateResult,
@@ -58,8 +59,8 @@ class _State:
     counts: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     nulls: dict[str, int] = field(default_factory=dict)
-    key_hashes: dict[tuple[str, ...], list[pl.DataFrame]] = field(default_factory=dict)
-    row_hashes: list[pl.DataFrame] = field(default_factory=list)
+    key_hashes: dict[tuple[str, ...], HashStore] = field(default_factory=dict)
+    row_hashes: HashStore = field(default_factory=HashStore)
     failing_rows: dict[str, list[pl.Series]] = field(default_factory=dict)
     rows: int = 0
     blank: int = 0
@@ -286,25 +287,33 @@ def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[s
         if not set(key) <= set(present):
             continue
         complete = batch.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-        state.key_hashes.setdefault(tuple(key), []).append(
-            pl.DataFrame({"h": complete.select(key).hash_rows(), "row": complete[ROW_INDEX]}))
-    state.row_hashes.append(pl.DataFrame({"h": batch.select(present).hash_rows(), "row": batch[ROW_INDEX]}))
+        state.key_hashes.setdefault(tuple(key), HashStore()).add(complete.select(key).hash_rows(),
+                                                                 complete[ROW_INDEX])
+    state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])
 
 
-def _duplicates(frames: list[pl.DataFrame], key: list[str], keep_rows: bool) -> DuplicateResult:
-    if not frames:
-        return DuplicateResult(key=key, groups=0, surplus_rows=0)
-    rows = pl.col("row").sort()
-    hashes = pl.concat(frames)
-    repeated = hashes.filter(pl.col("h").is_duplicated())  # few rows: group only those
-    groups = repeated.group_by("h").agg(pl.len().alias("n"), rows if keep_rows else rows.head(5))
-    if groups.height == 0:
-        return DuplicateResult(key=key, groups=0, surplus_rows=0)
-    ordered = groups.sort(pl.col("row").list.first())
-    result = DuplicateResult(key=key, groups=groups.height, surplus_rows=int((groups["n"] - 1).sum()),
-                             examples=[r[:5] for r in ordered.head(10)["row"].to_list()])
-    if keep_rows:  # every row after the first of its group
-        result.surplus_row_numbers = ordered.select(pl.col("row").list.slice(1)).explode("row")["row"].to_list()
+def _duplicates(store: HashStore, key: list[str], keep_rows: bool, examples: int = 10) -> DuplicateResult:
+    """Groups and surplus rows, partition by partition; only the first groups keep their rows,
+    so a file copied onto itself (every row a duplicate) still needs little memory."""
+    result = DuplicateResult(key=key, groups=0, surplus_rows=0)
+    firsts: list[pl.DataFrame] = []
+    for part in store.partitions():
+        repeated = part.filter(pl.col("h").is_duplicated())
+        if not repeated.height:
+            continue
+        groups = repeated.group_by("h").agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
+        result.groups += groups.height
+        result.surplus_rows += int((groups["n"] - 1).sum())
+        top = groups.sort("first").head(examples)["h"]
+        firsts.append(repeated.filter(pl.col("h").is_in(top.implode()))
+                      .group_by("h").agg(pl.col("row").sort().head(5)))
+        if keep_rows:  # every row after the first of its group
+            result.surplus_row_numbers += repeated.filter(
+                pl.col("row") != pl.col("row").min().over("h"))["row"].to_list()
+    store.close()
+    if firsts:
+        ordered = pl.concat(firsts).sort(pl.col("row").list.first()).head(examples)
+        result.examples = ordered["row"].to_list()
     return result
 
 
@@ -365,8 +374,8 @@ def _finish(report: QualityReport, schema: ResourceSchema, checks: CheckSet, pre
                      "nulls": state.nulls.get(f.name, state.rows if f.name not in present else 0),
                      "null_rate": round(state.nulls.get(f.name, 0) / state.rows, 4) if state.rows else None}
                     for f in schema.fields]
-    report.duplicates = [_duplicates(frames, list(key), options.keep_rows)
-                         for key, frames in state.key_hashes.items()]
+    report.duplicates = [_duplicates(store, list(key), options.keep_rows)
+                         for key, store in state.key_hashes.items()]
     report.duplicates.append(_duplicates(state.row_hashes, [], options.keep_rows))
     report.failing_rows = {rule: pl.concat(parts).to_list() for rule, parts in state.failing_rows.items()}
     report.samples = [s for samples in state.samples.values() for s in samples]

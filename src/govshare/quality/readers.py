@@ -119,10 +119,13 @@ class Source:
     spreadsheet row number of each row in ROW_INDEX (the header is row 1)."""
 
     def __init__(self, path: str | Path, *, name: str | None = None, format: str | None = None,
-                 encoding: str | None = None, batch_rows: int = 250_000) -> None:
+                 encoding: str | None = None, batch_rows: int = 250_000, chunk_bytes: int = 16 << 20) -> None:
         self.path = Path(path)
         self.name = name or self.path.name
         self.batch_rows = batch_rows
+        self.chunk_bytes = chunk_bytes
+        self._ragged: list[tuple[int, int]] = []
+        self._ragged_count = 0
         self.info = SourceInfo(name=self.name, format=detect_format(self.name, format),
                                size=self.path.stat().st_size)
         self._encoding_override = encoding
@@ -236,36 +239,59 @@ class Source:
             return self._xlsx_batches()
         return self._typed_batches(date_formats or {})
 
-    def _csv_scan(self) -> pl.LazyFrame:
-        schema = {n: pl.String for n in self.info.columns} | {EXTRA: pl.String}
-        return pl.scan_csv(self._csv_path, has_header=False, skip_rows=1, schema=schema,
-                           missing_columns="insert", truncate_ragged_lines=True,
-                           row_index_name=ROW_INDEX, row_index_offset=2)
+    def _csv_chunks(self) -> Iterator[bytes]:
+        """The file after its header in pieces of about `chunk_bytes`, each ending at a line
+        break outside quotes: memory holds one piece at a time, whatever the file size (the
+        streaming CSV reader of polars reads ahead as far as it likes when checks are slower)."""
+        with self._csv_path.open("rb") as fh:
+            fh.readline()
+            carry = b""
+            while True:
+                block = fh.read(self.chunk_bytes)
+                data = carry + block if carry else block
+                if not block:
+                    if data.strip():
+                        yield data if data.endswith(b"\n") else data + b"\n"
+                    return
+                cut = data.rfind(b"\n") + 1
+                while cut and data.count(b'"', 0, cut) % 2:  # inside a quoted value: back up a line
+                    cut = data.rfind(b"\n", 0, cut - 1) + 1
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
 
     def _csv_batches(self) -> Iterator[pl.DataFrame]:
-        lazy = self._csv_scan().with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
-        try:
-            yield from lazy.collect_batches(chunk_size=self.batch_rows)
-        except pl.exceptions.ComputeError as exc:
-            raise InvalidInput(f"{self.name}: cannot be read as CSV ({str(exc).splitlines()[0]})",
-                               f"{self.name}：无法按 CSV 读取", field="file") from exc
+        schema = {n: pl.String for n in self.info.columns} | {EXTRA: pl.String}
+        first_row = 2
+        for chunk in self._csv_chunks():
+            try:
+                frame = pl.read_csv(chunk, has_header=False, schema=schema, missing_columns="insert",
+                                    truncate_ragged_lines=True)
+            except pl.exceptions.PolarsError as exc:
+                raise InvalidInput(f"{self.name}: cannot be read as CSV near row {first_row} "
+                                   f"({str(exc).splitlines()[0]})",
+                                   f"{self.name}：第 {first_row} 行附近无法按 CSV 读取", field="file") from exc
+            self._count_ragged(chunk, first_row)
+            yield frame.with_row_index(ROW_INDEX, offset=first_row).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
+            first_row += frame.height
 
-    def ragged_rows(self, limit: int = 20) -> tuple[int, list[tuple[int, int]]]:
-        """(count, first rows as (row, fields)) of rows whose field count differs from the header.
+    def _count_ragged(self, chunk: bytes, first_row: int, limit: int = 20) -> None:
+        """Rows whose field count differs from the header's, counted on the raw lines with quoted
+        sections removed (commas inside quotes do not count). Assumes no line breaks inside quotes."""
+        lines = pl.read_csv(chunk, has_header=False, separator="\x1f", quote_char=None,
+                            schema={"line": pl.String}).with_row_index("row", offset=first_row)
+        text = pl.col("line").fill_null("")
+        fields = text.str.replace_all('"[^"]*"', "").str.count_matches(",", literal=True) + 1
+        bad = lines.filter((fields != len(self.info.columns)) & (text.str.strip_chars() != ""))
+        self._ragged_count += bad.height
+        room = limit - len(self._ragged)
+        if bad.height and room > 0:
+            self._ragged += [(int(r), int(n)) for r, n in bad.head(room).select(
+                "row", fields.alias("n")).rows()]
 
-        Counted on raw lines with quoted sections removed, so commas inside quotes do not count.
-        Assumes no line breaks inside quoted values."""
-        if self.info.format != "csv" or self.empty:
-            return 0, []
-        expected = len(self.info.columns)
-        lines = pl.scan_csv(self._csv_path, has_header=False, skip_rows=1, separator="\x1f", quote_char=None,
-                            schema={"line": pl.String}, row_index_name="row", row_index_offset=2)
-        fields = pl.col("line").fill_null("").str.replace_all('"[^"]*"', "").str.count_matches(",", literal=True) + 1
-        bad = lines.with_columns(fields.alias("fields")).filter(
-            (pl.col("fields") != expected) & pl.col("line").fill_null("").str.strip_chars().ne(""))
-        counted = bad.select(pl.len()).collect().item()
-        first = bad.head(limit).select("row", "fields").collect().rows() if counted else []
-        return counted, [(int(r), int(f)) for r, f in first]
+    def ragged_rows(self) -> tuple[int, list[tuple[int, int]]]:
+        """(count, first rows as (row, fields)) of the CSV rows `batches()` has read so far."""
+        return self._ragged_count, self._ragged
 
     def _xlsx_batches(self) -> Iterator[pl.DataFrame]:
         frame = self._frame.with_row_index(ROW_INDEX, offset=2).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
@@ -280,12 +306,26 @@ class Source:
         exprs = [_as_text(name, dtype, date_formats.get(name)) for name, dtype in schema.items()]
         lazy = self._lazy.select(exprs).with_row_index(ROW_INDEX, offset=2 if self.info.format != "jsonl" else 1)
         try:
-            for batch in lazy.with_columns(pl.col(ROW_INDEX).cast(pl.Int64)).collect_batches(
-                    chunk_size=self.batch_rows):
-                yield batch
+            yield from _coalesce(lazy.with_columns(pl.col(ROW_INDEX).cast(pl.Int64)).collect_batches(
+                chunk_size=self.batch_rows), self.batch_rows)
         except pl.exceptions.PolarsError as exc:
             raise InvalidInput(f"{self.name}: cannot be read ({str(exc).splitlines()[0]})",
                                f"{self.name}：无法读取", field="file") from exc
+
+
+def _coalesce(batches: Iterator[pl.DataFrame], rows: int) -> Iterator[pl.DataFrame]:
+    """Batches of about `rows` rows: the streaming engine hands out morsels of any size, and
+    checking thousands of tiny batches costs far more than a few large ones."""
+    pending: list[pl.DataFrame] = []
+    held = 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.height
+        if held >= rows:
+            yield pl.concat(pending, rechunk=True)
+            pending, held = [], 0
+    if pending:
+        yield pl.concat(pending, rechunk=True)
 
 
 def _as_text(name: str, dtype: Any, fmt: str | None) -> pl.Expr:

@@ -261,9 +261,11 @@ def _domain_checks(v: pl.Expr, spec: FieldSpec, today: date, plan: Plan,
     if spec.validator:
         found = _identifier_checks(spec.name, spec.validator, today, plan)
         if spec.validator == "gb11643":
-            # Excel keeps 15 significant digits: an 18-digit number comes back as 1.10105E+17 or
-            # with its last three digits zeroed (then its check character fails).
-            lost = v.str.contains(r"^[0-9]{15}000$") & found[-1][3] if excel else pl.lit(False)
+            # Excel keeps a number as a double (15-17 significant digits): an 18-digit ID comes
+            # back as 1.10105E+17, with its last digits zeroed, or as the double's exact value
+            # (330102197812060032). Either way its check character then fails.
+            exact_double = v.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).cast(pl.String) == v
+            lost = (v.str.contains(r"^[0-9]{15}000$") | exact_double) & found[-1][3] if excel else pl.lit(False)
             checks.append(("excel_number", "the ID number as text: it was stored as a number in Excel "
                            "and lost its last digits", "以文本保存的身份号码：在 Excel 中被存为数字，末几位已丢失",
                            v.str.contains(EXCEL_SCIENTIFIC) | lost))

@@ -283,43 +283,44 @@ def _supersede(session: Session, model: Any, identifier: str) -> list[str]:
     return [f"{r.identifier}@{r.version}" for r in rows]
 
 
-def _import_table(session: Session, table: CodeTableDef, result: ImportResult) -> None:
-    key = f"{table.identifier}@{table.version}"
-    existing = _same_version(session, CodeTable, table.identifier, table.version)
-    if existing is not None:
-        if _table_def(existing).content() != table.content():
-            raise Conflict(f"code table {key} already exists with different content: give the change "
-                           "a new version", f"代码表 {key} 已存在且内容不同：请为修改指定新版本号",
-                           field="version")
-        result.unchanged.append(key)
-        return
-    result.superseded += _supersede(session, CodeTable, table.identifier)
-    row = CodeTable(**{k: getattr(table, k) for k in TABLE_FIELDS}, status=CURRENT)
-    row.entries = [CodeTableEntry(position=i, **e) for i, e in enumerate(table.content()["entries"])]
+def _already_there(session: Session, model: Any, definition: Any, to_def: Callable[[Any], Any],
+                   what: tuple[str, str], result: ImportResult) -> bool:
+    """True when this version exists unchanged; a changed definition under it is refused."""
+    key = f"{definition.identifier}@{definition.version}"
+    existing = _same_version(session, model, definition.identifier, definition.version)
+    if existing is None:
+        return False
+    if to_def(existing).content() != definition.content():
+        raise Conflict(f"{what[0]} {key} already exists with different content: give the change a new version",
+                       f"{what[1]} {key} 已存在且内容不同：请为修改指定新版本号", field="version")
+    result.unchanged.append(key)
+    return True
+
+
+def _add_version(session: Session, model: Any, row: Any, definition: Any, result: ImportResult) -> None:
+    result.superseded += _supersede(session, model, definition.identifier)
     session.add(row)
     session.flush()
-    result.added.append(key)
+    result.added.append(f"{definition.identifier}@{definition.version}")
+
+
+def _import_table(session: Session, table: CodeTableDef, result: ImportResult) -> None:
+    if _already_there(session, CodeTable, table, _table_def, ("code table", "代码表"), result):
+        return
+    row = CodeTable(**{k: getattr(table, k) for k in TABLE_FIELDS}, status=CURRENT)
+    row.entries = [CodeTableEntry(position=i, **e) for i, e in enumerate(table.content()["entries"])]
+    _add_version(session, CodeTable, row, table, result)
 
 
 def _import_element(session: Session, element: ElementDef, result: ImportResult) -> None:
-    key = f"{element.identifier}@{element.version}"
-    existing = _same_version(session, DataElement, element.identifier, element.version)
-    if existing is not None:
-        if _element_def(existing).content() != element.content():
-            raise Conflict(f"data element {key} already exists with different content: give the change "
-                           "a new version", f"数据元 {key} 已存在且内容不同：请为修改指定新版本号",
-                           field="version")
-        result.unchanged.append(key)
+    if _already_there(session, DataElement, element, _element_def, ("data element", "数据元"), result):
         return
     if element.domain_kind == "code_table" and find_code_table(session, element.domain or "") is None:
         raise InvalidInput(f"data element {element.identifier}: code table {element.domain} is not "
                            "registered; import it first or in the same file",
                            f"数据元 {element.identifier}：代码表 {element.domain} 未登记，请先导入",
                            field="domain")
-    result.superseded += _supersede(session, DataElement, element.identifier)
-    session.add(DataElement(**element.content(), status=CURRENT))
-    session.flush()
-    result.added.append(key)
+    _add_version(session, DataElement, DataElement(**element.content(), status=CURRENT), element, result)
 
 
 def import_bundle(session: Session, actor: Actor, data: dict[str, Any], *,
