@@ -236,8 +236,8 @@ def _stream(db: Database, job: _Job, progress: Progress | None) -> None:
         present = list(mapping.values())
         seen = 0
         estimate = max(1, source.info.size // 60)
-        for raw in source.batches(date_formats):
-            batch = raw.drop(EXTRA, ROW_INDEX, strict=False).select(list(mapping)).rename(mapping)
+        for batch in _pieces(source.batches(date_formats), job.batch_rows):
+            batch = batch.drop(EXTRA, ROW_INDEX, strict=False).select(list(mapping)).rename(mapping)
             if present:  # blank lines are skipped, as the quality engine does
                 batch = batch.filter(~pl.all_horizontal(pl.col(c).is_null() for c in present))
             start, seen = seen, seen + batch.height
@@ -251,6 +251,13 @@ def _stream(db: Database, job: _Job, progress: Progress | None) -> None:
                     rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
             if progress:
                 progress(seen, max(estimate, seen))
+
+
+def _pieces(batches, rows: int):  # type: ignore[no-untyped-def]
+    """The reader's batches cut to at most `rows` rows: the unit committed at once (and resumed after)."""
+    for batch in batches:
+        for start in range(0, batch.height, rows):
+            yield batch.slice(start, rows)
 
 
 def gate_reasons(report: QualityReport, db: Database, job: _Job) -> list[str]:
