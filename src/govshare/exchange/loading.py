@@ -280,7 +280,7 @@ def _stream(db: Store, job: _Job, progress: Progress | None) -> None:
             if seen <= job.skip:
                 continue
             batch = batch.slice(max(0, job.skip - start))
-            typed = tables.typed_batch(batch, job.columns, date_formats)
+            typed = tables.typed_batch(batch, job.columns, date_formats, first_row=max(start, job.skip) + 1)
             with db.begin() as conn:
                 tables.write(conn, job.table, typed)
                 conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
@@ -404,9 +404,10 @@ def _merge_previous(conn, job: _Job, old: tuple[Table, list[Column]], previous: 
     copied = [c for c in job.columns if c.item in old_by_item]
     newer = job.table.alias("newer")
     superseded = select(newer.c[ROW_KEY]).where(and_(*[newer.c[n] == old_table.c[o] for n, o in pairs]))
-    rows = select(*[old_table.c[old_by_item[c.item]] for c in copied]).where(~superseded.exists()) \
-        .order_by(old_table.c[tables.ROW])
-    conn.execute(insert(job.table).from_select([c.column for c in copied], rows))
+    after = conn.execute(select(func.coalesce(func.max(job.table.c[ROW_KEY]), 0))).scalar_one()
+    rows = select(old_table.c[ROW_KEY] + after, *[old_table.c[old_by_item[c.item]] for c in copied]) \
+        .where(~superseded.exists())
+    conn.execute(insert(job.table).from_select([ROW_KEY, *[c.column for c in copied]], rows))
 
 
 ROW_KEY = tables.ROW
