@@ -93,11 +93,13 @@ def generate(rows: int, path: Path, seed: int = 2017) -> dict[str, list[int]]:
     frame["birth_date"][g] = np.char.replace(np.datetime_as_string(shifted, unit="D"), "-", "")
     g = groups["gender_mismatch"]
     frame["gender"][g] = np.where(frame["gender"][g] == "1", "2", "1")
-    pl.DataFrame({k: pl.Series(k, v, dtype=pl.String) for k, v in frame.items()}).write_csv(path)
+    table = pl.DataFrame({k: pl.Series(k, v, dtype=pl.String) for k, v in frame.items()})
+    table.write_csv(path)
     seeded = {d: sorted(int(i) + 2 for i in g) for d, g in groups.items()}
-    # Only the later row of a duplicate pair is surplus: the donor appears first or second.
-    seeded["duplicate_id"] = sorted(max(int(a), int(b)) + 2 for a, b in zip(groups["duplicate_id"], donors,
-                                                                                strict=True))
+    # Surplus rows: every row whose ID number appeared on an earlier row. That is the seeded
+    # second records plus the few equal numbers random generation makes by itself.
+    repeats = table.with_row_index("i").filter(~pl.col("id_number").is_first_distinct())
+    seeded["duplicate_id"] = sorted(int(i) + 2 for i in repeats["i"])
     return seeded
 
 
@@ -228,7 +230,8 @@ def main() -> None:
         started = time.perf_counter()
         seeded = generate(rows, path)
         print(f"generated {rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - started:.1f}s, "
-              f"{len(seeded)} defect kinds × {rows // 100:,}", file=sys.stderr)
+              f"{len(seeded)} defect kinds × {rows // 100:,} (duplicates: {len(seeded['duplicate_id']):,} "
+              "surplus rows, seeded and natural)", file=sys.stderr)
         gov = _child("govshare", str(path))
         fric = _child("frictionless", str(path))
     gov_rps, fric_rps = rows / gov["seconds"], rows / fric["seconds"]
