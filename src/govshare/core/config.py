@@ -50,6 +50,7 @@ class Policy(BaseModel):
     password_min_length: int = Field(10, ge=8, le=64, description="口令最小长度")
     audit_retention_days: int = Field(183, ge=183, description="审计日志保存天数（不少于六个月）")
     token_max_days: int = Field(365, ge=1, le=3650, description="API 令牌最长有效期（天）")
+    admin_two_factor: bool = Field(True, description="三员须使用两步验证（TOTP）登录")
 
 
 class NodeIdentity(BaseModel):
