@@ -27,6 +27,8 @@ CAPABILITIES: tuple[str, ...] = (
     "orgs",
     "auditlog",
     "workdays",
+    "standards",
+    "quality",
 )
 
 

@@ -1,0 +1,1 @@
+"""Data quality: check files against resource schemas, score and report (task 8)."""

@@ -1,0 +1,477 @@
+"""The checks as polars expressions: one boolean column per rule, True where a row fails.
+
+Everything here is vectorised: a check is an expression over whole columns, evaluated on
+each batch by polars' multi-threaded engine, never a Python loop per row. The identifier
+checks re-implement `govshare.standards.identifiers` with integer arithmetic on the digits
+(tests assert both agree on every value).
+
+Each cell gets at most one validity reason: the checks of one item are chained, and each
+excludes the cells an earlier one already failed, so a full-width ID number is reported as
+"full-width", not also as "pattern" and "check digit".
+
+Regular expressions spell digits as [0-9]: polars' \\d, like Python's, also accepts
+full-width and other Unicode digits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from govshare.quality.schema import CrossRule, FieldSpec, ResourceSchema
+from govshare.standards import divisions
+from govshare.standards.identifiers import (
+    CITIZEN_WEIGHTS,
+    EARLIEST_BIRTH_YEAR,
+    NATIONAL_DIVISION_CODE,
+    RESIDENCE_PERMIT_CODES,
+    USCC_AUTHORITIES,
+    USCC_WEIGHTS,
+)
+
+DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "timeliness")
+# Published weights of the overall score (docs/standards-and-quality.md).
+WEIGHTS = {"completeness": 25, "validity": 35, "uniqueness": 15, "consistency": 15, "timeliness": 10}
+
+FULLWIDTH = "[\uff01-\uff5e\u3000]"
+EXCEL_SCIENTIFIC = r"^[0-9](\.[0-9]+)?[eE]\+?[0-9]+$"
+EXCEL_EPOCH = date(1899, 12, 30)  # Excel's day 0 (with its 1900 leap-year bug folded in)
+
+
+@dataclass
+class Check:
+    """One rule on one item (or items): `fail` is True on the rows that break it."""
+
+    rule: str  # required, type, pattern, code_table, check_digit, fullwidth, ...
+    dimension: str
+    item: str
+    expected_en: str
+    expected_zh: str
+    fail: pl.Expr
+    columns: list[str] = field(default_factory=list)  # what a failing row's sample shows
+    severity: str = "error"
+    validator: str | None = None  # scalar validator that explains a sample value
+
+    @property
+    def id(self) -> str:
+        return f"{self.rule}:{self.item}"
+
+
+class Plan:
+    """Intermediate columns, computed once per batch in stages before the checks run.
+
+    polars does not reliably share a sub-expression used by many checks (the 17 digits of
+    an ID number feed the check-digit, birth-date and gender rules), so each is materialised
+    as a named column: stage 0 cleans values, 1 derives from them, 2 combines derived
+    values, 3 holds the raw verdict of every check."""
+
+    STAGES = 4
+
+    def __init__(self) -> None:
+        self.stages: list[dict[str, pl.Expr]] = [{} for _ in range(self.STAGES)]
+
+    def add(self, stage: int, name: str, expr: pl.Expr) -> pl.Expr:
+        self.stages[stage].setdefault(name, expr)
+        return pl.col(name)
+
+    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        for stage in self.stages:
+            if stage:
+                frame = frame.with_columns(**stage)
+        return frame
+
+
+# --- identifier expressions ---------------------------------------------------------------
+
+
+def _digit(number: pl.Expr, position: int, width: int) -> pl.Expr:
+    """The decimal digit at `position` (0 = leftmost) of a `width`-digit integer."""
+    return (number // (10 ** (width - 1 - position))) % 10
+
+
+def _stripped(plan: Plan, column: str) -> pl.Expr:
+    return plan.add(0, f"__s:{column}", pl.col(column).str.strip_chars())
+
+
+def citizen_checks(column: str, today: date, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
+    """(code, expected_en, expected_zh, fails) in order, for GB 11643 numbers.
+
+    Agrees with `identifiers.check_citizen_id`: 18 characters with a check character, or a
+    legacy 15-digit number; address code of a real province (or a residence-permit code);
+    a real birth date not in the future nor before 1800; the check character."""
+    s = _stripped(plan, column)
+    add = plan.add
+    is18 = add(1, f"__is18:{column}", s.str.contains(r"^[0-9]{17}[0-9Xx]$"))
+    is15 = add(1, f"__is15:{column}", s.str.contains(r"^[0-9]{15}$"))
+    provinces = sorted(divisions.province_codes())
+    address_ok = s.str.slice(0, 2).is_in(provinces) | s.str.slice(0, 6).is_in(list(RESIDENCE_PERMIT_CODES))
+    birth_text = pl.when(s.str.len_chars() == 15).then(pl.lit("19") + s.str.slice(6, 6)).otherwise(s.str.slice(6, 8))
+    born = add(1, f"__born:{column}", birth_text.str.to_date("%Y%m%d", strict=False))
+    birth_ok = born.is_not_null() & (born <= pl.lit(today)) & (born.dt.year() >= EARLIEST_BIRTH_YEAR)
+    first17 = add(1, f"__n17:{column}", s.str.slice(0, 17).str.to_integer(base=10, strict=False))
+    last = s.str.slice(17, 1).str.to_uppercase()
+    actual = add(1, f"__last:{column}",
+                 pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False)))
+    total = pl.sum_horizontal([_digit(first17, i, 17) * w for i, w in enumerate(CITIZEN_WEIGHTS)])
+    expected = add(2, f"__check:{column}", (12 - total % 11) % 11)  # "10X98765432"[total % 11], X = 10
+    return [
+        ("format", "18 characters: 17 digits and a digit or X (or a legacy 15-digit number)",
+         "18位（17位数字加数字或X），或旧版15位数字", ~(is18 | is15)),
+        ("address_code", "an address code starting with a real province code (GB/T 2260)",
+         "地址码的省级代码须存在（GB/T 2260）", ~address_ok),
+        ("birth_date", f"a real birth date, not in the future nor before {EARLIEST_BIRTH_YEAR}",
+         "出生日期须为真实日期，且不晚于今天", ~birth_ok),
+        ("check_digit", "the GB 11643 check character", "符合 GB 11643 校验码",
+         is18 & (expected != actual)),
+    ]
+
+
+USCC_CLASS = "[0-9A-HJ-NPQRTUWXY]"
+
+
+def _uscc_value(base36: pl.Expr) -> pl.Expr:
+    # Base-36 values skip I, O, S, V (Z is never reached): close the gaps.
+    return base36 - (base36 > 18).cast(pl.Int64) - (base36 > 24).cast(pl.Int64) \
+        - (base36 > 28).cast(pl.Int64) - (base36 > 31).cast(pl.Int64)
+
+
+def _uscc_chars(code: pl.Expr) -> list[pl.Expr]:
+    """The GB 32100 values of the first 17 characters, from two base-36 integers."""
+    values = []
+    for start, width in ((0, 9), (9, 8)):
+        number = code.str.slice(start, width).str.to_integer(base=36, strict=False)
+        values += [_uscc_value((number // 36 ** (width - 1 - i)) % 36) for i in range(width)]
+    return values
+
+
+def uscc_checks(column: str, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
+    """Agrees with `identifiers.check_uscc` (the GB 11714 warning aside)."""
+    code = plan.add(0, f"__u:{column}", pl.col(column).str.strip_chars().str.to_uppercase())
+    shape = code.str.contains(f"^{USCC_CLASS}{{2}}[0-9]{{6}}{USCC_CLASS}{{10}}$")
+    pairs = [a + t for a, entry in USCC_AUTHORITIES.items() for t in entry.types]
+    division = code.str.slice(2, 6)
+    division_ok = (division == NATIONAL_DIVISION_CODE) | code.str.slice(2, 2).is_in(
+        sorted(divisions.province_codes()))
+    total = pl.sum_horizontal([c * w for c, w in zip(_uscc_chars(code), USCC_WEIGHTS, strict=True)])
+    expected = plan.add(1, f"__check:{column}", (31 - total % 31) % 31)
+    actual = _uscc_value(code.str.slice(17, 1).str.to_integer(base=36, strict=False))
+    return [
+        ("format", "18 characters; positions 3-8 digits, others digits or capitals except I O S V Z",
+         "18位；第3至8位为数字，其余为数字或除 I O S V Z 外的大写字母", ~shape),
+        ("authority_type", "a registering authority and organisation type defined in GB 32100",
+         "登记管理部门和机构类别须为 GB 32100 所定义", ~code.str.slice(0, 2).is_in(pairs)),
+        ("division_code", "a division code of a real province (GB/T 2260)", "登记管理机关行政区划码须存在",
+         ~division_ok),
+        ("check_digit", "the GB 32100 check character", "符合 GB 32100 校验码", expected != actual),
+    ]
+
+
+def division_checks(column: str, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
+    """Agrees with `identifiers.check_division_code`: an unknown code of a real province is
+    valid there (it may be retired), so it is only a warning here (see `division_unknown`)."""
+    s = _stripped(plan, column)
+    return [
+        ("format", "6 digits (GB/T 2260)", "6位数字（GB/T 2260）", ~s.str.contains(r"^[0-9]{6}$")),
+        ("province", "a code of a real province (GB/T 2260)", "省级代码须存在（GB/T 2260）",
+         ~s.str.slice(0, 2).is_in(sorted(divisions.province_codes()))),
+    ]
+
+
+def _identifier_checks(column: str, validator: str, today: date, plan: Plan) -> list[tuple[str, str, str, pl.Expr]]:
+    builders = {"gb11643": lambda: citizen_checks(column, today, plan),
+                "gb32100": lambda: uscc_checks(column, plan), "gb2260": lambda: division_checks(column, plan)}
+    return builders[validator]()
+
+
+def identifier_ok(column: str, validator: str, today: date, plan: Plan) -> pl.Expr:
+    """True where a present value passes the validator (a plan column, shared by every rule)."""
+    checks = _identifier_checks(column, validator, today, plan)
+    bad = pl.any_horizontal([c[3].fill_null(True) for c in checks])
+    return plan.add(3, f"__ok:{validator}:{column}", pl.col(column).is_not_null() & ~bad)
+
+
+def identifier_invalid(values: pl.Series, validator: str, today: date | None = None) -> pl.Series:
+    """Which values fail the validator (null stays False): the vectorised verdict, for callers
+    that need no more and for the tests that compare it with the scalar validators."""
+    plan = Plan()
+    ok = identifier_ok("v", validator, today or date.today(), plan)
+    frame = plan.apply(pl.DataFrame({"v": values.cast(pl.String)}))
+    return frame.select((pl.col("v").is_not_null() & ~ok).alias(values.name))[values.name]
+
+
+# --- item checks -----------------------------------------------------------------------------
+
+
+def _strftime_pattern(fmt: str) -> str:
+    """A regular expression for the exact shape of a strftime format: %Y%m%d → 8 digits."""
+    widths = {"%Y": "[0-9]{4}", "%m": "[0-9]{2}", "%d": "[0-9]{2}", "%H": "[0-9]{2}",
+              "%M": "[0-9]{2}", "%S": "[0-9]{2}"}
+    parts = re.split(r"(%[YmdHMS])", fmt)
+    return "^" + "".join(widths.get(p, re.escape(p)) for p in parts) + "$"
+
+
+DEFAULT_FORMATS = {"date": "%Y-%m-%d", "datetime": "%Y-%m-%dT%H:%M:%S"}
+
+
+def date_format(spec: FieldSpec) -> str:
+    return spec.date_format or DEFAULT_FORMATS[spec.type]
+
+
+def parsed_date(v: pl.Expr, spec: FieldSpec) -> pl.Expr:
+    fmt = date_format(spec)
+    if spec.type == "date":
+        return v.str.to_date(fmt, strict=False)
+    return v.str.to_datetime(fmt, strict=False)
+
+
+def _type_checks(v: pl.Expr, spec: FieldSpec) -> list[tuple[str, str, str, pl.Expr]]:
+    if spec.type == "integer":
+        return [("type", "an integer", "整数", ~v.str.contains(r"^[+-]?[0-9]+$"))]
+    if spec.type == "number":
+        return [("type", "a number", "数值", ~v.str.contains(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"))]
+    if spec.type == "boolean":
+        return [("type", "true/false (or 1/0, 是/否)", "布尔值（true/false、1/0、是/否）",
+                 ~v.str.to_lowercase().is_in(["true", "false", "1", "0", "是", "否", "yes", "no"]))]
+    if spec.type in ("date", "datetime"):
+        fmt = date_format(spec)
+        serial = v.str.contains(r"^[0-9]{5}(\.[0-9]+)?$") & ~v.str.contains(_strftime_pattern(fmt))
+        shape = v.str.contains(_strftime_pattern(fmt))
+        return [
+            ("excel_serial_date", "a date, not an Excel serial day number: format the column as text "
+             f"{_format_label(fmt)}", f"日期而不是 Excel 日期序号：请把该列设为文本格式 {_format_label(fmt)}",
+             serial),
+            ("type", f"a real date written {_format_label(fmt)}", f"按 {_format_label(fmt)} 书写的真实日期",
+             ~shape | parsed_date(v, spec).is_null()),
+        ]
+    return []
+
+
+def _format_label(fmt: str) -> str:
+    return fmt.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD").replace("%H", "hh") \
+        .replace("%M", "mm").replace("%S", "ss")
+
+
+def _domain_checks(v: pl.Expr, spec: FieldSpec, today: date, plan: Plan,
+                   excel: bool) -> list[tuple[str, str, str, pl.Expr]]:
+    checks: list[tuple[str, str, str, pl.Expr]] = []
+    if spec.validator:
+        found = _identifier_checks(spec.name, spec.validator, today, plan)
+        if spec.validator == "gb11643":
+            # Excel keeps a number as a double (15-17 significant digits): an 18-digit ID comes
+            # back as 1.10105E+17, with its last digits zeroed, or as the double's exact value
+            # (330102197812060032). Either way its check character then fails.
+            exact_double = v.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False).cast(pl.String) == v
+            lost = (v.str.contains(r"^[0-9]{15}000$") | exact_double) & found[-1][3] if excel else pl.lit(False)
+            checks.append(("excel_number", "the ID number as text: it was stored as a number in Excel "
+                           "and lost its last digits", "以文本保存的身份号码：在 Excel 中被存为数字，末几位已丢失",
+                           v.str.contains(EXCEL_SCIENTIFIC) | lost))
+        checks += [(f"{spec.validator}.{code}", en, zh, fails) for code, en, zh, fails in found]
+    if spec.max_length is not None:
+        checks.append(("length", f"at most {spec.max_length} characters", f"不超过 {spec.max_length} 个字符",
+                       v.str.len_chars() > spec.max_length))
+    if spec.min_length is not None:
+        checks.append(("length", f"at least {spec.min_length} characters", f"不少于 {spec.min_length} 个字符",
+                       v.str.len_chars() < spec.min_length))
+    if spec.pattern:
+        checks.append(("pattern", f"matches {spec.pattern}", f"符合格式 {spec.pattern}",
+                       ~v.str.contains(spec.pattern)))
+    if spec.enum is not None:
+        source = spec.code_table or "enum"
+        shown = ", ".join(spec.enum[:12]) + (" …" if len(spec.enum) > 12 else "")
+        checks.append(("code_table", f"a code of {source}: {shown}", f"{source} 中的代码：{shown}",
+                       ~v.is_in(spec.enum)))
+    if spec.minimum is not None or spec.maximum is not None:
+        number = v.str.strip_chars().cast(pl.Float64, strict=False)
+        low = number < spec.minimum if spec.minimum is not None else pl.lit(False)
+        high = number > spec.maximum if spec.maximum is not None else pl.lit(False)
+        checks.append(("range", f"between {spec.minimum} and {spec.maximum}",
+                       f"介于 {spec.minimum} 与 {spec.maximum} 之间", low | high))
+    return checks
+
+
+def _coded(spec: FieldSpec) -> bool:
+    return bool(spec.validator or spec.pattern or spec.enum is not None or spec.type != "string")
+
+
+def required_check(spec: FieldSpec) -> Check:
+    return Check("required", "completeness", spec.name, "a value (required item)", "必填项须有值",
+                 pl.col(spec.name).is_null(), [spec.name])
+
+
+def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
+    """A cheap, strict verdict on a present value: True only when every validity check of
+    `item_checks` would pass. Rows it does not clear get the detailed checks. None when the
+    item has no validity rules."""
+    v = pl.col(spec.name)
+    parts: list[pl.Expr] = []
+    if spec.validator == "gb11643":
+        parts.append(citizen_fast_ok(spec.name, today, fast))
+    elif spec.validator == "gb2260":
+        parts.append(v.is_in(sorted(ref.code for ref in divisions.reference_divisions())))
+    elif spec.validator:
+        return pl.lit(False)  # rare in bulk data: always explained in detail
+    if spec.type in ("date", "datetime"):
+        parts.append(v.str.contains(_strftime_pattern(date_format(spec)))
+                     & fast.add(0, f"__d:{spec.name}", parsed_date(v, spec)).is_not_null())
+    elif spec.type != "string":
+        return pl.lit(False) if spec.type == "boolean" else _fast_all(spec, today, fast)
+    if spec.max_length is not None:
+        parts.append(v.str.len_chars() <= spec.max_length)
+    if spec.min_length is not None:
+        parts.append(v.str.len_chars() >= spec.min_length)
+    if spec.pattern:
+        parts.append(v.str.contains(spec.pattern))
+    if spec.enum is not None:
+        parts.append(v.is_in(spec.enum))
+    if spec.minimum is not None or spec.maximum is not None:
+        return _fast_all(spec, today, fast)
+    if not parts:
+        return None
+    return fast.add(1, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+
+
+def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
+    """The detailed chain itself, for items whose checks are cheap anyway (numbers)."""
+    detail = Plan()
+    checks = item_checks(spec, today, detail)
+    if any(stage for stage in detail.stages[:3]):
+        return pl.lit(False)
+    raws = [expr for name, expr in detail.stages[3].items() if name.startswith("__raw")]
+    return fast.add(1, f"__fast:{spec.name}", ~pl.any_horizontal(raws).fill_null(True)) if checks \
+        else pl.lit(True)
+
+
+def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
+    """18 ASCII characters, real province, real birth date, right check character; the ID
+    helpers it leaves in the plan (__n17, __born, __fast) also serve the cross-item rules."""
+    v = pl.col(column)
+    n17 = fast.add(0, f"__n17:{column}", v.str.slice(0, 17).str.to_integer(base=10, strict=False))
+    born = fast.add(0, f"__born:{column}", v.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+    last = v.str.slice(17, 1)
+    actual = fast.add(0, f"__last:{column}",
+                      pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False)))
+    total = pl.sum_horizontal([_digit(n17, i, 17) * w for i, w in enumerate(CITIZEN_WEIGHTS)])
+    ok = (v.str.contains(r"^[0-9]{17}[0-9X]$") & v.str.slice(0, 2).is_in(sorted(divisions.province_codes()))
+          & (born <= pl.lit(today)) & (born.dt.year() >= EARLIEST_BIRTH_YEAR)
+          & ((12 - total % 11) % 11 == actual))
+    return fast.add(1, f"__fast:{column}", ok.fill_null(False))
+
+
+def item_checks(spec: FieldSpec, today: date, plan: Plan, excel: bool = False) -> list[Check]:
+    """Validity of one item, chained so that each cell has one reason."""
+    v = pl.col(spec.name)
+    present = v.is_not_null()
+    checks: list[Check] = []
+    chain: list[tuple[str, str, str, pl.Expr]] = []
+    if _coded(spec):
+        chain.append(("fullwidth", "half-width (ASCII) characters, not full-width ones such as １２３",
+                      "半角字符，而不是１２３等全角字符", v.str.contains(FULLWIDTH)))
+    chain += _type_checks(v, spec) + _domain_checks(v, spec, today, plan, excel)
+    failed_before: pl.Expr | None = None
+    for n, (code, en, zh, fails) in enumerate(chain):
+        raw = plan.add(3, f"__raw{n}:{spec.name}", fails.fill_null(True) & present)
+        own = raw if failed_before is None else raw & ~failed_before
+        checks.append(Check(code, "validity", spec.name, en, zh, own, [spec.name],
+                            validator=spec.validator if code.startswith(f"{spec.validator}.") else None))
+        failed_before = raw if failed_before is None else failed_before | raw
+    if spec.validator == "gb2260":
+        known = sorted(ref.code for ref in divisions.reference_divisions())
+        unknown = plan.add(3, f"__unknown:{spec.name}", present & ~pl.col(f"__s:{spec.name}").is_in(known))
+        if failed_before is not None:
+            unknown = unknown & ~failed_before
+        checks.append(Check("gb2260.unknown", "validity", spec.name,
+                            "a code in the reference division list (it may be retired or new)",
+                            "参考行政区划表中的代码（可能已撤销或新设）", unknown, [spec.name],
+                            severity="warning"))
+    return checks
+
+
+# --- cross-item rules ------------------------------------------------------------------------
+
+
+def cross_check(rule: CrossRule, schema: ResourceSchema, today: date, plan: Plan,
+                references: dict[str, frozenset[str]] | None = None) -> Check | None:
+    """None when the rule cannot be evaluated (its reference data is not available)."""
+    specs = [schema.field(n) for n in rule.fields]
+    cols = [pl.col(n) for n in rule.fields]
+    item = "+".join(rule.fields)
+    if rule.kind == "id_birth_date":
+        birth_spec = specs[1]
+        assert birth_spec is not None
+        born = plan.add(0, f"__d:{birth_spec.name}", parsed_date(cols[1], birth_spec)) \
+            if birth_spec.type in ("date", "datetime") else cols[1].str.to_date("%Y%m%d", strict=False)
+        if birth_spec.type == "datetime":
+            born = born.dt.date()
+        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+        fails = id_ok & born.is_not_null() & (born != pl.col(f"__born:{rule.fields[0]}"))
+        return Check("id_birth_date", "consistency", item, "the birth date in the ID number",
+                     "与身份号码中的出生日期一致", fails.fill_null(False), rule.fields)
+    if rule.kind == "id_gender":
+        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+        # The gender digit is the last of the first 17 (or of all 15 in a legacy number).
+        odd = pl.col(f"__n17:{rule.fields[0]}") % 2 == 1
+        gender = cols[1].str.strip_chars()
+        fails = id_ok & gender.is_in(["1", "2"]) & (odd != (gender == "1"))
+        return Check("id_gender", "consistency", item,
+                     "gender code 1 (male) for an odd sequence digit, 2 (female) for an even one",
+                     "身份号码顺序码为奇数时性别代码为1（男），偶数时为2（女）", fails.fill_null(False), rule.fields)
+    if rule.kind == "date_order":
+        start, end = (plan.add(0, f"__d:{s.name}", parsed_date(c, s)) if s and s.type in ("date", "datetime")
+                      else c for c, s in zip(cols, specs, strict=True))
+        return Check("date_order", "consistency", item, f"{rule.fields[1]} on or after {rule.fields[0]}",
+                     f"{rule.fields[1]} 不早于 {rule.fields[0]}", (end < start).fill_null(False), rule.fields)
+    if rule.kind == "foreign_key":
+        values = (references or {}).get(rule.reference or "")
+        if values is None:
+            return None
+        ref = f"{rule.reference}.{rule.reference_field or rule.fields[0]}"
+        return Check("foreign_key", "consistency", item, f"a value present in {ref}", f"须存在于 {ref}",
+                     (cols[0].is_not_null() & ~cols[0].is_in(list(values))).fill_null(False), rule.fields)
+    raise ValueError(rule.kind)
+
+
+@dataclass
+class CheckSet:
+    """Everything to run on a batch. `fast` columns and `row_checks` (required items,
+    cross-item rules) are evaluated on every row; `detail` checks, which name the exact
+    reason, only on the rows some item's fast verdict did not clear."""
+
+    fast: Plan
+    suspicious: list[pl.Expr]  # per item: present and not cleared
+    row_checks: list[Check]
+    detail: Plan
+    detail_checks: list[Check]
+    skipped: list[CrossRule]
+
+    @property
+    def all_checks(self) -> list[Check]:
+        return self.row_checks + self.detail_checks
+
+
+def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
+                 references: dict[str, frozenset[str]] | None = None, excel: bool = False) -> CheckSet:
+    """The checks that can run on a file with these columns, and the rules that cannot."""
+    columns = set(present)
+    fast, detail = Plan(), Plan()
+    row_checks = [required_check(f) for f in schema.fields if f.required and f.name in columns]
+    suspicious: list[pl.Expr] = []
+    detail_checks: list[Check] = []
+    for spec in schema.fields:
+        if spec.name not in columns:
+            continue
+        ok = fast_ok(spec, today, fast)
+        if ok is not None:
+            suspicious.append(pl.col(spec.name).is_not_null() & ~ok)
+            detail_checks += item_checks(spec, today, detail, excel)
+    skipped: list[CrossRule] = []
+    for rule in schema.rules:
+        check = cross_check(rule, schema, today, fast, references) if set(rule.fields) <= columns else None
+        if check is None:
+            skipped.append(rule)
+        else:
+            row_checks.append(check)
+    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped)

@@ -1,0 +1,65 @@
+"""HTTP API of the data-standards registry: /api/v1/standards/…"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from govshare.standards import registry
+from govshare.web.deps import Caller, authorize, db_session
+
+router = APIRouter(prefix="/api/v1/standards", tags=["standards 数据标准"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/elements", summary="Data elements 数据元")
+def list_elements(q: str | None = Query(None, max_length=100), include_superseded: bool = False,
+                  caller: Caller = Depends(authorize("standards.read")),
+                  session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [{**e.content(), "status": e.status} for e in registry.list_elements(session, q, include_superseded)]
+
+
+@router.get("/elements/{identifier}", summary="One data element 数据元详情")
+def get_element(identifier: str, version: str | None = None,
+                caller: Caller = Depends(authorize("standards.read")),
+                session: Session = Depends(db_session)) -> dict[str, Any]:
+    element = registry.get_element(session, identifier, version)
+    versions = [v.version for v in registry.element_versions(session, identifier)]
+    return {**element.content(), "status": element.status, "versions": versions}
+
+
+@router.get("/code-tables", summary="Code tables 代码表")
+def list_code_tables(include_superseded: bool = False, caller: Caller = Depends(authorize("standards.read")),
+                     session: Session = Depends(db_session)) -> list[dict[str, Any]]:
+    return [{**t.content(), "status": t.status} for t in registry.list_code_tables(session, include_superseded)]
+
+
+@router.get("/code-tables/{identifier:path}", summary="One code table 代码表详情")
+def get_code_table(identifier: str, version: str | None = None,
+                   caller: Caller = Depends(authorize("standards.read")),
+                   session: Session = Depends(db_session)) -> dict[str, Any]:
+    table = registry.get_code_table(session, identifier, version)
+    return {**table.content(), "status": table.status}
+
+
+@router.get("/export", summary="Export the registry 导出")
+def export(format: str = Query("json", pattern="^(json|xlsx)$"), include_superseded: bool = False,
+           caller: Caller = Depends(authorize("standards.read")),
+           session: Session = Depends(db_session)) -> Response:
+    bundle = registry.export_bundle(session, include_superseded)
+    if format == "xlsx":
+        return Response(registry.export_xlsx(bundle), media_type=XLSX,
+                        headers={"content-disposition": 'attachment; filename="standards.xlsx"'})
+    return Response(json.dumps(bundle, ensure_ascii=False), media_type="application/json")
+
+
+@router.post("/import", summary="Import elements and code tables 导入")
+async def import_bundle(file: UploadFile = File(...), caller: Caller = Depends(authorize("standards.write")),
+                        session: Session = Depends(db_session)) -> dict[str, Any]:
+    registry.ensure_seeded(session, caller.actor)
+    bundle = registry.parse_bundle(await file.read(), file.filename or "upload.json")
+    return registry.import_bundle(session, caller.actor, bundle).to_dict()

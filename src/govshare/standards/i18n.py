@@ -1,0 +1,27 @@
+"""UI text of the data-standards registry pages."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "standards": ("数据标准", "Data standards"),
+    "data_elements": ("数据元", "Data elements"),
+    "code_tables": ("代码表", "Code tables"),
+    "identifier": ("标识符", "Identifier"),
+    "version": ("版本", "Version"),
+    "name_zh": ("中文名称", "Chinese name"),
+    "name_en": ("英文名称", "English name"),
+    "definition": ("定义", "Definition"),
+    "data_type": ("数据类型", "Data type"),
+    "element_format": ("表示格式", "Format"),
+    "value_domain": ("值域", "Value domain"),
+    "source_standard": ("来源标准", "Source standard"),
+    "personal_data": ("个人信息", "Personal data"),
+    "code": ("代码", "Code"),
+    "codes": ("代码数", "Codes"),
+    "superseded": ("已被替代", "Superseded"),
+    "current": ("现行", "Current"),
+    "versions": ("历史版本", "Versions"),
+    "import_standards": ("导入数据元与代码表（JSON 或 XLSX）", "Import elements and code tables (JSON or XLSX)"),
+    "import": ("导入", "Import"),
+    "export_json": ("导出 JSON", "Export JSON"),
+    "imported": ("已导入", "Imported"),
+    "file": ("文件", "File"),
+}

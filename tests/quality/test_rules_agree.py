@@ -1,0 +1,118 @@
+"""The vectorised identifier checks agree with the scalar validators, value by value, and the
+fast verdict never clears a value the detailed checks would fail."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govshare.quality.rules import Plan, citizen_fast_ok, identifier_invalid
+from govshare.standards.identifiers import (
+    check_citizen_id,
+    check_division_code,
+    check_uscc,
+    make_citizen_id,
+    make_uscc,
+)
+
+TODAY = date.today()
+DIGITS = "0123456789"
+ID_CHARS = DIGITS + "Xx １２ Ａ"
+USCC_CHARS = DIGITS + "ABCDEFGHJKLMNPQRTUWXYIOSVZa ０"
+
+divisions = st.sampled_from(["110105", "330102", "440524", "810000", "990101", "000000", "330199"])
+
+
+@st.composite
+def citizen_numbers(draw: st.DrawFn) -> str:
+    """Valid numbers, then some mutated: a digit, the check char, length, odd characters."""
+    born = draw(st.dates(min_value=date(1790, 1, 1), max_value=date(2030, 12, 31)))
+    value = make_citizen_id(draw(divisions), born, draw(st.integers(0, 999)))
+    mutation = draw(st.sampled_from(["none", "digit", "check", "cut", "char", "legacy", "lower", "space"]))
+    i = draw(st.integers(0, 17))
+    if mutation == "digit":
+        value = value[:i] + draw(st.sampled_from(DIGITS)) + value[i + 1:]
+    elif mutation == "check":
+        value = value[:17] + draw(st.sampled_from(DIGITS + "X"))
+    elif mutation == "cut":
+        value = value[:draw(st.integers(0, 19))]
+    elif mutation == "char":
+        value = value[:i] + draw(st.sampled_from(ID_CHARS)) + value[i + 1:]
+    elif mutation == "legacy":
+        value = value[:6] + value[8:17]
+    elif mutation == "lower":
+        value = value.lower()
+    elif mutation == "space":
+        value = f" {value} "
+    return value
+
+
+def _vectorised(values: list[str], validator: str) -> list[bool]:
+    return identifier_invalid(pl.Series("v", values), validator, TODAY).to_list()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(citizen_numbers(), min_size=1, max_size=40))
+def test_citizen_ids_agree_with_the_scalar_validator(values: list[str]) -> None:
+    expected = [not check_citizen_id(v, today=TODAY).ok for v in values]
+    assert _vectorised(values, "gb11643") == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=ID_CHARS, min_size=0, max_size=19), min_size=1, max_size=30))
+def test_arbitrary_text_agrees_as_citizen_id(values: list[str]) -> None:
+    assert _vectorised(values, "gb11643") == [not check_citizen_id(v, today=TODAY).ok for v in values]
+
+
+@st.composite
+def credit_codes(draw: st.DrawFn) -> str:
+    authority = draw(st.sampled_from(["1", "5", "9", "Y", "A", "N"]))
+    org_type = draw(st.sampled_from(["1", "2", "3", "9"]))
+    body = draw(st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8))
+    try:
+        value = make_uscc(authority, org_type, draw(divisions), body)
+    except ValueError:
+        value = authority + org_type + draw(divisions) + body + "00"
+    i = draw(st.integers(0, 17))
+    mutation = draw(st.sampled_from(["none", "char", "cut", "lower", "check"]))
+    if mutation == "char":
+        value = value[:i] + draw(st.sampled_from(USCC_CHARS)) + value[i + 1:]
+    elif mutation == "cut":
+        value = value[:draw(st.integers(0, 19))]
+    elif mutation == "lower":
+        value = value.lower()
+    elif mutation == "check":
+        value = value[:17] + draw(st.sampled_from("0123456789ABCDEFGHJKLMNPQRTUWXY"))
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(credit_codes(), min_size=1, max_size=40))
+def test_credit_codes_agree_with_the_scalar_validator(values: list[str]) -> None:
+    assert _vectorised(values, "gb32100") == [not check_uscc(v).ok for v in values]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(divisions, st.text(alphabet=DIGITS + "３ a", max_size=7)), min_size=1, max_size=30))
+def test_division_codes_agree_with_the_scalar_validator(values: list[str]) -> None:
+    assert _vectorised(values, "gb2260") == [not check_division_code(v).ok for v in values]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(citizen_numbers(), min_size=1, max_size=40))
+def test_fast_verdict_never_clears_an_invalid_number(values: list[str]) -> None:
+    plan = Plan()
+    ok = citizen_fast_ok("v", TODAY, plan)
+    cleared = plan.apply(pl.DataFrame({"v": values})).select(ok.alias("ok"))["ok"].to_list()
+    for value, fast in zip(values, cleared, strict=True):
+        if fast:
+            assert check_citizen_id(value, today=TODAY).ok, value
+
+
+def test_the_standards_examples() -> None:
+    good = ["11010519491231002X", "440524188001010014"]
+    assert _vectorised(good + ["11010519491231002x", "110105194912310021"], "gb11643") == [False, False, False, True]
+    assert _vectorised(["91350100M000100Y43", "91350100M000100Y44"], "gb32100") == [False, True]
