@@ -26,6 +26,7 @@ from typing import Any
 CAPABILITIES: tuple[str, ...] = (
     "orgs",
     "auditlog",
+    "systems",
 )
 
 
