@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -140,19 +140,26 @@ def _delete_existing(session: Session, rows: pl.DataFrame) -> int:
 
 
 def write(session: Session, rows: pl.DataFrame) -> None:
-    """Bulk insert: COPY on PostgreSQL for large batches, executemany otherwise."""
+    """Bulk insert: COPY on PostgreSQL for large batches, a driver-level executemany of
+    plain tuples otherwise (no ORM objects, no per-row statements built in Python)."""
     if rows.is_empty():
         return
     columns = ["system_id", "day", *VALUE_COLUMNS]
     rows = rows.select(columns)
-    if session.bind is not None and session.get_bind().dialect.name == "postgresql" and rows.height >= COPY_THRESHOLD:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql" and rows.height >= COPY_THRESHOLD:
         cursor = session.connection().connection.cursor()
         with cursor.copy(f"COPY system_metric ({', '.join(columns)}) FROM STDIN") as copy:
             for record in rows.iter_rows():
                 copy.write_row(record)
         return
+    if dialect == "sqlite":  # SQLAlchemy's Date on SQLite is ISO text
+        rows = rows.with_columns(pl.col("day").dt.to_string("%Y-%m-%d"))
+    mark = "?" if dialect == "sqlite" else "%s"
+    sql = f"INSERT INTO system_metric ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+    connection = session.connection()
     for start in range(0, rows.height, 50_000):
-        session.execute(insert(SystemMetric), rows.slice(start, 50_000).to_dicts())
+        connection.exec_driver_sql(sql, rows.slice(start, 50_000).rows())
 
 
 def series(session: Session, system_id: int, days: int = 90, as_of: date | None = None) -> list[SystemMetric]:
