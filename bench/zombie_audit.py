@@ -51,12 +51,24 @@ def main() -> None:
         precision = hits / len(flagged) if flagged else 0.0
         recall = hits / len(planted) if planted else 0.0
         quality_met &= precision >= TARGET_QUALITY and recall >= TARGET_QUALITY
-        print(f"{kind:13s} planted {len(planted):5d} flagged {len(flagged):5d} "
-              f"precision {precision:.3f} recall {recall:.3f}")
-    print(json.dumps({"bench": "zombie_audit", "metric": "audit_seconds", "value": round(elapsed, 3),
-                      "baseline": round(baseline, 4), "ratio": round(elapsed / baseline, 1),
-                      "target": TARGET_SECONDS, "met": elapsed <= TARGET_SECONDS and quality_met,
-                      "size": n}))
+        print(
+            f"{kind:13s} planted {len(planted):5d} flagged {len(flagged):5d} "
+            f"precision {precision:.3f} recall {recall:.3f}"
+        )
+    print(
+        json.dumps(
+            {
+                "bench": "zombie_audit",
+                "metric": "audit_seconds",
+                "value": round(elapsed, 3),
+                "baseline": round(baseline, 4),
+                "ratio": round(elapsed / baseline, 1),
+                "target": TARGET_SECONDS,
+                "met": elapsed <= TARGET_SECONDS and quality_met,
+                "size": n,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

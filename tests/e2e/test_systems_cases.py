@@ -19,7 +19,11 @@ def test_authority_confirms_zombie_and_retires_it(page, live_server: str, world,
     admin = login(client, "admin")
     systems = plant_zombies(client, admin, world.hr.id)
     client.post("/api/v1/systems/audit", headers=admin)
-    case = next(c for c in client.get("/api/v1/systems/cases").json() if c["system_id"] == systems["idle"]["id"])
+    case = next(
+        c
+        for c in client.get("/api/v1/systems/cases").json()
+        if c["system_id"] == systems["idle"]["id"]
+    )
 
     sign_in(page, live_server, "admin")
     page.click("nav >> text=核查审核")

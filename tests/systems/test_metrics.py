@@ -16,14 +16,20 @@ from tests.systems.helpers import metric_rows, system_payload
 
 
 def _system(client: TestClient, headers: dict[str, str], department_id: int, name: str) -> dict:
-    response = client.post("/api/v1/systems", json=system_payload(department_id, name), headers=headers)
+    response = client.post(
+        "/api/v1/systems", json=system_payload(department_id, name), headers=headers
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def _token(client: TestClient, headers: dict[str, str], scopes: list[str]) -> dict[str, str]:
-    client_id = client.post("/api/v1/clients", json={"name": "监控平台"}, headers=headers).json()["id"]
-    issued = client.post(f"/api/v1/clients/{client_id}/tokens", json={"scopes": scopes}, headers=headers)
+    client_id = client.post("/api/v1/clients", json={"name": "监控平台"}, headers=headers).json()[
+        "id"
+    ]
+    issued = client.post(
+        f"/api/v1/clients/{client_id}/tokens", json={"scopes": scopes}, headers=headers
+    )
     assert issued.status_code in (200, 201), issued.text
     return {"authorization": f"Bearer {issued.json()['token']}"}
 
@@ -33,7 +39,9 @@ def _stored(db: Database) -> int:
         return session.scalar(select(func.count()).select_from(SystemMetric)) or 0
 
 
-def test_monitoring_tool_pushes_metrics_with_a_token(client: TestClient, world, db: Database) -> None:
+def test_monitoring_tool_pushes_metrics_with_a_token(
+    client: TestClient, world, db: Database
+) -> None:
     officer = login(client, "hr.officer")
     system = _system(client, officer, world.hr.id, "社会保险信息系统")
     token = _token(client, officer, ["metrics"])
@@ -43,7 +51,9 @@ def test_monitoring_tool_pushes_metrics_with_a_token(client: TestClient, world, 
     assert response.json() == {"rows": 10, "systems": 1, "replaced": 0, "gaps": []}
     again = client.post("/api/v1/systems/metrics", json={"metrics": rows[:3]}, headers=token)
     assert again.json()["replaced"] == 3 and _stored(db) == 10
-    series = client.get(f"/api/v1/systems/{system['id']}/metrics", params={"days": 30}, headers=officer).json()
+    series = client.get(
+        f"/api/v1/systems/{system['id']}/metrics", params={"days": 30}, headers=officer
+    ).json()
     assert len(series) == 10 and series[0]["logins"] == 300
 
 
@@ -51,7 +61,9 @@ def test_token_without_metrics_scope_is_refused(client: TestClient, world) -> No
     officer = login(client, "hr.officer")
     system = _system(client, officer, world.hr.id, "社会保险信息系统")
     token = _token(client, officer, ["directory"])
-    response = client.post("/api/v1/systems/metrics", json={"metrics": metric_rows(system["code"], 2)}, headers=token)
+    response = client.post(
+        "/api/v1/systems/metrics", json={"metrics": metric_rows(system["code"], 2)}, headers=token
+    )
     assert response.status_code == 403
 
 
@@ -73,23 +85,31 @@ def _refused(response) -> list[dict]:  # type: ignore[no-untyped-def]
     return response.json()["error"]["details"]
 
 
-def test_negative_values_are_refused_and_nothing_is_written(client: TestClient, world, db: Database) -> None:
+def test_negative_values_are_refused_and_nothing_is_written(
+    client: TestClient, world, db: Database
+) -> None:
     officer = login(client, "hr.officer")
     system = _system(client, officer, world.hr.id, "社会保险信息系统")
     rows = metric_rows(system["code"], days=5)
     rows[2]["cpu_pct"] = -3
-    [problem] = _refused(client.post("/api/v1/systems/metrics", json={"metrics": rows}, headers=officer))
+    [problem] = _refused(
+        client.post("/api/v1/systems/metrics", json={"metrics": rows}, headers=officer)
+    )
     assert (problem["row"], problem["column"]) == (3, "cpu_pct")
     assert _stored(db) == 0
 
 
-def test_unknown_and_other_departments_systems_are_refused(client: TestClient, world, db: Database) -> None:
+def test_unknown_and_other_departments_systems_are_refused(
+    client: TestClient, world, db: Database
+) -> None:
     police = login(client, "police.officer")
     theirs = _system(client, police, world.police.id, "人口信息管理系统")
     officer = login(client, "hr.officer")
     mine = _system(client, officer, world.hr.id, "社会保险信息系统")
     rows = metric_rows(mine["code"], 2) + metric_rows("NO-SUCH", 1) + metric_rows(theirs["code"], 1)
-    problems = _refused(client.post("/api/v1/systems/metrics", json={"metrics": rows}, headers=officer))
+    problems = _refused(
+        client.post("/api/v1/systems/metrics", json={"metrics": rows}, headers=officer)
+    )
     assert [(p["row"], p["column"]) for p in problems] == [(3, "system_code"), (4, "system_code")]
     assert _stored(db) == 0
 

@@ -20,7 +20,9 @@ def audited(client: TestClient, world):  # type: ignore[no-untyped-def]
     return admin, systems
 
 
-@pytest.mark.parametrize("path", ["/systems", "/systems/audit", "/systems/cases", "/systems/plans", "/systems/census"])
+@pytest.mark.parametrize(
+    "path", ["/systems", "/systems/audit", "/systems/cases", "/systems/plans", "/systems/census"]
+)
 def test_pages_render_in_both_languages(client: TestClient, audited, path: str) -> None:
     zh = client.get(path)
     assert zh.status_code == 200, zh.text
@@ -49,8 +51,13 @@ def test_audit_dashboard_lists_candidates_with_explanations(client: TestClient, 
 
 def test_census_page_shows_every_problem(client: TestClient, world) -> None:
     headers = login(client, "hr.officer")
-    files = {"file": ("census.xlsx", census_xlsx([census_row("浙江省人力资源和社会保障厅", "A系统", 系统名称=None)]),
-                      "application/octet-stream")}
+    files = {
+        "file": (
+            "census.xlsx",
+            census_xlsx([census_row("浙江省人力资源和社会保障厅", "A系统", 系统名称=None)]),
+            "application/octet-stream",
+        )
+    }
     page = client.post("/systems/census", files=files, data={"csrf_token": headers["x-csrf-token"]})
     assert page.status_code == 422
     assert "census-problems" in page.text and "第 2 行 C 列" in page.text
@@ -59,8 +66,10 @@ def test_census_page_shows_every_problem(client: TestClient, world) -> None:
 def test_case_form_refuses_confirmation_without_deadline(client: TestClient, audited) -> None:
     admin, _systems = audited
     case_id = client.get("/api/v1/systems/cases").json()[0]["id"]
-    page = client.post(f"/systems/cases/{case_id}/decision",
-                       data={"csrf_token": admin["x-csrf-token"], "reason": "无业务", "decision": "confirm"})
+    page = client.post(
+        f"/systems/cases/{case_id}/decision",
+        data={"csrf_token": admin["x-csrf-token"], "reason": "无业务", "decision": "confirm"},
+    )
     assert page.status_code == 422 and "清理期限" in page.text
 
 

@@ -14,7 +14,9 @@ from tests.systems.helpers import system_payload
 
 
 def _system(client: TestClient, headers: dict[str, str], dept: int, name: str, **extra) -> int:  # type: ignore[no-untyped-def]
-    response = client.post("/api/v1/systems", json=system_payload(dept, name, **extra), headers=headers)
+    response = client.post(
+        "/api/v1/systems", json=system_payload(dept, name, **extra), headers=headers
+    )
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -24,18 +26,31 @@ def test_integration_list_progress_and_export(client: TestClient, world) -> None
     big = _system(client, officer, world.hr.id, "人社一体化平台")
     small = _system(client, officer, world.hr.id, "劳动仲裁案件系统")
     late = (today() - timedelta(days=5)).isoformat()
-    merge = client.post("/api/v1/systems/integration", headers=officer, json={
-        "system_id": small, "action": "merge", "target_system_id": big, "deadline": late})
+    merge = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "target_system_id": big, "deadline": late},
+    )
     assert merge.status_code == 201, merge.text
-    connect = client.post("/api/v1/systems/integration", headers=officer, json={
-        "system_id": big, "action": "connect", "deadline": (today() + timedelta(days=90)).isoformat()})
+    connect = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={
+            "system_id": big,
+            "action": "connect",
+            "deadline": (today() + timedelta(days=90)).isoformat(),
+        },
+    )
     assert connect.status_code == 201
     assert client.get(f"/api/v1/systems/{small}").json()["system"]["state"] == "integrating"
     items = {i["system_id"]: i for i in client.get("/api/v1/systems/integration").json()}
     assert items[small]["overdue"] is True and items[small]["target_name"] == "人社一体化平台"
     assert items[big]["overdue"] is False
-    done = client.post(f"/api/v1/systems/integration/{connect.json()['id']}/progress", json={"progress": 100},
-                       headers=officer)
+    done = client.post(
+        f"/api/v1/systems/integration/{connect.json()['id']}/progress",
+        json={"progress": 100},
+        headers=officer,
+    )
     assert done.json()["status"] == "done"
     assert client.get(f"/api/v1/systems/{big}").json()["system"]["exchange_connected"] is True
     export = client.get("/api/v1/systems/integration.xlsx")
@@ -50,26 +65,43 @@ def test_merge_needs_a_target_of_the_same_department(client: TestClient, world) 
     officer = login(client, "hr.officer")
     small = _system(client, officer, world.hr.id, "劳动仲裁案件系统")
     deadline = (today() + timedelta(days=30)).isoformat()
-    response = client.post("/api/v1/systems/integration", headers=officer,
-                           json={"system_id": small, "action": "merge", "deadline": deadline})
+    response = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "deadline": deadline},
+    )
     assert response.status_code == 422 and response.json()["error"]["field"] == "target_system_id"
 
 
 def test_network_migration_moves_the_system_and_keeps_its_past(client: TestClient, world) -> None:
     officer = login(client, "hr.officer")
-    on_dedicated = _system(client, officer, world.hr.id, "社保专网业务系统", network="dedicated",
-                           dedicated_network="人社业务专网")
+    on_dedicated = _system(
+        client,
+        officer,
+        world.hr.id,
+        "社保专网业务系统",
+        network="dedicated",
+        dedicated_network="人社业务专网",
+    )
     on_extranet = _system(client, officer, world.hr.id, "就业服务网站")
     target = (today() + timedelta(days=180)).isoformat()
-    refused = client.post("/api/v1/systems/migrations", headers=officer,
-                          json={"system_id": on_extranet, "target": "intranet", "target_date": target})
+    refused = client.post(
+        "/api/v1/systems/migrations",
+        headers=officer,
+        json={"system_id": on_extranet, "target": "intranet", "target_date": target},
+    )
     assert refused.status_code == 422
-    planned = client.post("/api/v1/systems/migrations", headers=officer,
-                          json={"system_id": on_dedicated, "target": "extranet", "target_date": target})
+    planned = client.post(
+        "/api/v1/systems/migrations",
+        headers=officer,
+        json={"system_id": on_dedicated, "target": "extranet", "target_date": target},
+    )
     assert planned.status_code == 201, planned.text
     [row] = client.get("/api/v1/systems/migrations").json()
     assert row["from_network"] == "人社业务专网" and row["overdue"] is False
-    client.post(f"/api/v1/systems/migrations/{row['id']}/status", json={"status": "done"}, headers=officer)
+    client.post(
+        f"/api/v1/systems/migrations/{row['id']}/status", json={"status": "done"}, headers=officer
+    )
     detail = client.get(f"/api/v1/systems/{on_dedicated}").json()
     assert detail["system"]["network"] == "extranet"
     assert detail["history"][0]["changes"]["network"] == {"from": "dedicated", "to": "extranet"}
@@ -77,6 +109,9 @@ def test_network_migration_moves_the_system_and_keeps_its_past(client: TestClien
 
 def test_dedicated_network_needs_its_name(client: TestClient, world) -> None:
     officer = login(client, "hr.officer")
-    response = client.post("/api/v1/systems", json=system_payload(world.hr.id, "X", network="dedicated"),
-                           headers=officer)
+    response = client.post(
+        "/api/v1/systems",
+        json=system_payload(world.hr.id, "X", network="dedicated"),
+        headers=officer,
+    )
     assert response.status_code == 422 and response.json()["error"]["field"] == "dedicated_network"

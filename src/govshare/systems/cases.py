@@ -44,8 +44,11 @@ def get_case(session: Session, principal: Principal, case_id: int) -> ZombieCase
 def _require(case: ZombieCase, *allowed: CaseStatus) -> None:
     if case.status not in allowed:
         wanted = ", ".join(a.value for a in allowed)
-        raise Conflict(f"case {case.id} is {case.status.value}; this step needs {wanted}",
-                       f"案件 {case.id} 当前状态为 {case.status.value}，此操作需要状态：{wanted}", field="status")
+        raise Conflict(
+            f"case {case.id} is {case.status.value}; this step needs {wanted}",
+            f"案件 {case.id} 当前状态为 {case.status.value}，此操作需要状态：{wanted}",
+            field="status",
+        )
 
 
 def _future(value: date | None, field: str) -> None:
@@ -53,31 +56,50 @@ def _future(value: date | None, field: str) -> None:
         raise InvalidInput(f"{field} {value} is in the past", f"{field} 不能早于今天", field=field)
 
 
-def _step(session: Session, actor: Actor, case: ZombieCase, status: CaseStatus, note: str, **extra: Any) -> ZombieCase:
+def _step(
+    session: Session, actor: Actor, case: ZombieCase, status: CaseStatus, note: str, **extra: Any
+) -> ZombieCase:
     case.status = status
-    entry = {"at": utcnow().isoformat(), "by": actor.name, "status": status.value, "note": note,
-             **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in extra.items()}}
+    entry = {
+        "at": utcnow().isoformat(),
+        "by": actor.name,
+        "status": status.value,
+        "note": note,
+        **{k: (v.isoformat() if isinstance(v, date) else v) for k, v in extra.items()},
+    }
     case.history = [*case.history, entry]  # reassign: JSON columns track assignment, not mutation
     session.flush()
-    audit.record(session, actor, f"zombie_case.{status.value}", object_type="zombie_case", object_id=case.id,
-                 details={"system_id": case.system_id, "note": note, **entry})
+    audit.record(
+        session,
+        actor,
+        f"zombie_case.{status.value}",
+        object_type="zombie_case",
+        object_id=case.id,
+        details={"system_id": case.system_id, "note": note, **entry},
+    )
     return case
 
 
-def decide(session: Session, actor: Actor, principal: Principal, case_id: int, data: DecisionIn) -> ZombieCase:
+def decide(
+    session: Session, actor: Actor, principal: Principal, case_id: int, data: DecisionIn
+) -> ZombieCase:
     case = get_case(session, principal, case_id)
     _require(case, S.PROPOSED)
     if data.decision == "dismiss":
         case.reason = data.reason
         return _step(session, actor, case, S.DISMISSED, data.reason)
     if data.deadline is None:
-        raise InvalidInput("confirming needs a deadline", "认定僵尸系统须设定清理期限", field="deadline")
+        raise InvalidInput(
+            "confirming needs a deadline", "认定僵尸系统须设定清理期限", field="deadline"
+        )
     _future(data.deadline, "deadline")
     case.reason, case.deadline = data.reason, data.deadline
     return _step(session, actor, case, S.CONFIRMED, data.reason, deadline=data.deadline)
 
 
-def request_deferral(session: Session, actor: Actor, principal: Principal, case_id: int, data: DeferralIn) -> ZombieCase:
+def request_deferral(
+    session: Session, actor: Actor, principal: Principal, case_id: int, data: DeferralIn
+) -> ZombieCase:
     case = get_case(session, principal, case_id)
     _require(case, S.CONFIRMED)
     _future(data.until, "until")
@@ -85,28 +107,45 @@ def request_deferral(session: Session, actor: Actor, principal: Principal, case_
     return _step(session, actor, case, S.DEFERRAL_REQUESTED, data.reason, until=data.until)
 
 
-def decide_deferral(session: Session, actor: Actor, principal: Principal, case_id: int,
-                    data: DeferralDecisionIn) -> ZombieCase:
+def decide_deferral(
+    session: Session, actor: Actor, principal: Principal, case_id: int, data: DeferralDecisionIn
+) -> ZombieCase:
     case = get_case(session, principal, case_id)
     _require(case, S.DEFERRAL_REQUESTED)
     if data.grant:
         case.deadline = case.deferral_until
-    return _step(session, actor, case, S.CONFIRMED, data.reason, granted=data.grant, deadline=case.deadline)
+    return _step(
+        session, actor, case, S.CONFIRMED, data.reason, granted=data.grant, deadline=case.deadline
+    )
 
 
-def plan_retirement(session: Session, actor: Actor, principal: Principal, case_id: int,
-                    data: RetirementPlanIn) -> ZombieCase:
+def plan_retirement(
+    session: Session, actor: Actor, principal: Principal, case_id: int, data: RetirementPlanIn
+) -> ZombieCase:
     case = get_case(session, principal, case_id)
     _require(case, S.CONFIRMED)
-    case.switch_off_date, case.data_destination, case.archive = data.switch_off_date, data.data_destination, data.archive
+    case.switch_off_date, case.data_destination, case.archive = (
+        data.switch_off_date,
+        data.data_destination,
+        data.archive,
+    )
     system = session.get(InformationSystem, case.system_id)
     assert system is not None
     inventory.set_state(session, actor, system, Lifecycle.RETIRING, f"zombie case {case.id}")
-    return _step(session, actor, case, S.RETIRING, data.data_destination, switch_off_date=data.switch_off_date,
-                 archive=data.archive)
+    return _step(
+        session,
+        actor,
+        case,
+        S.RETIRING,
+        data.data_destination,
+        switch_off_date=data.switch_off_date,
+        archive=data.archive,
+    )
 
 
-def mark_retired(session: Session, actor: Actor, principal: Principal, case_id: int, note: str = "") -> ZombieCase:
+def mark_retired(
+    session: Session, actor: Actor, principal: Principal, case_id: int, note: str = ""
+) -> ZombieCase:
     case = get_case(session, principal, case_id)
     _require(case, S.RETIRING)
     system = session.get(InformationSystem, case.system_id)
@@ -115,10 +154,19 @@ def mark_retired(session: Session, actor: Actor, principal: Principal, case_id: 
     return _step(session, actor, case, S.RETIRED, note or "switched off")
 
 
-def list_cases(session: Session, principal: Principal, status: CaseStatus | None = None,
-               limit: int = 200, offset: int = 0) -> list[tuple[ZombieCase, InformationSystem]]:
-    query = inventory.visible(select(ZombieCase, InformationSystem)
-                              .join(InformationSystem, InformationSystem.id == ZombieCase.system_id), principal)
+def list_cases(
+    session: Session,
+    principal: Principal,
+    status: CaseStatus | None = None,
+    limit: int = 200,
+    offset: int = 0,
+) -> list[tuple[ZombieCase, InformationSystem]]:
+    query = inventory.visible(
+        select(ZombieCase, InformationSystem).join(
+            InformationSystem, InformationSystem.id == ZombieCase.system_id
+        ),
+        principal,
+    )
     if status:
         query = query.where(ZombieCase.status == status)
     query = query.order_by(ZombieCase.id).limit(limit).offset(offset)
@@ -126,4 +174,8 @@ def list_cases(session: Session, principal: Principal, status: CaseStatus | None
 
 
 def cases_of(session: Session, system_id: int) -> list[ZombieCase]:
-    return list(session.scalars(select(ZombieCase).where(ZombieCase.system_id == system_id).order_by(ZombieCase.id)))
+    return list(
+        session.scalars(
+            select(ZombieCase).where(ZombieCase.system_id == system_id).order_by(ZombieCase.id)
+        )
+    )

@@ -27,16 +27,38 @@ from govshare.core.clock import today
 from govshare.core.errors import AppError, InvalidInput, NotFound
 from govshare.orgs import departments
 from govshare.systems import inventory
-from govshare.systems.models import CensusReturn, Frequency, InformationSystem, Lifecycle, Network, ReturnStatus
+from govshare.systems.models import (
+    CensusReturn,
+    Frequency,
+    InformationSystem,
+    Lifecycle,
+    Network,
+    ReturnStatus,
+)
 from govshare.systems.schemas import SystemIn
 
 SHEET = "信息系统"
 MAX_ROWS = 20_000
 
-FREQUENCY = {"每日": Frequency.DAILY, "每周": Frequency.WEEKLY, "每月": Frequency.MONTHLY, "偶尔": Frequency.RARELY}
-NETWORK = {"内网": Network.INTRANET, "外网": Network.EXTRANET, "专网": Network.DEDICATED, "互联网": Network.INTERNET}
-STATE = {"规划中": Lifecycle.PLANNED, "在用": Lifecycle.IN_USE, "整合中": Lifecycle.INTEGRATING,
-         "下线中": Lifecycle.RETIRING, "已下线": Lifecycle.RETIRED}
+FREQUENCY = {
+    "每日": Frequency.DAILY,
+    "每周": Frequency.WEEKLY,
+    "每月": Frequency.MONTHLY,
+    "偶尔": Frequency.RARELY,
+}
+NETWORK = {
+    "内网": Network.INTRANET,
+    "外网": Network.EXTRANET,
+    "专网": Network.DEDICATED,
+    "互联网": Network.INTERNET,
+}
+STATE = {
+    "规划中": Lifecycle.PLANNED,
+    "在用": Lifecycle.IN_USE,
+    "整合中": Lifecycle.INTEGRATING,
+    "下线中": Lifecycle.RETIRING,
+    "已下线": Lifecycle.RETIRED,
+}
 YES = {"是": True, "否": False, "yes": True, "no": False, "": False}
 
 
@@ -99,7 +121,9 @@ def template() -> bytes:
         letter = get_column_letter(index)
         sheet.column_dimensions[letter].width = max(12, len(column.header) * 2 + 4)
         if column.choices:
-            rule = DataValidation(type="list", formula1='"' + ",".join(k for k in column.choices if k) + '"')
+            rule = DataValidation(
+                type="list", formula1='"' + ",".join(k for k in column.choices if k) + '"'
+            )
             rule.add(f"{letter}2:{letter}{MAX_ROWS}")
             sheet.add_data_validation(rule)
     notes = book.create_sheet("填表说明")
@@ -128,7 +152,9 @@ def _cell(column: Column, raw: Any) -> Any:
         try:
             return float(raw)
         except ValueError:
-            raise ValueError(f"expects a number, got {raw!r}", f"应为数字，实际为 {raw!r}") from None
+            raise ValueError(
+                f"expects a number, got {raw!r}", f"应为数字，实际为 {raw!r}"
+            ) from None
     if column.kind == "date":
         return _date(raw)
     if column.kind == "choice":
@@ -140,7 +166,9 @@ def _cell(column: Column, raw: Any) -> Any:
         if key.lower() in english:
             return english[key.lower()]
         allowed = "、".join(k for k in column.choices if k)
-        raise ValueError(f"expects one of {allowed}, got {raw!r}", f"应为 {allowed} 之一，实际为 {raw!r}")
+        raise ValueError(
+            f"expects one of {allowed}, got {raw!r}", f"应为 {allowed} 之一，实际为 {raw!r}"
+        )
     if column.kind == "list":
         return [part for part in re.split(r"[;；,，、\s]+", str(raw)) if part]
     return str(raw)
@@ -154,8 +182,10 @@ def _date(raw: Any) -> date:
     try:
         return date.fromisoformat(str(raw).replace("/", "-"))
     except ValueError:
-        raise ValueError(f"expects a date like 2017-05-12, got {raw!r}",
-                         f"应为日期（如 2017-05-12），实际为 {raw!r}") from None
+        raise ValueError(
+            f"expects a date like 2017-05-12, got {raw!r}",
+            f"应为日期（如 2017-05-12），实际为 {raw!r}",
+        ) from None
 
 
 class _Reader:
@@ -170,9 +200,16 @@ class _Reader:
     def problem(self, row: int, key: str, en: str, zh: str) -> None:
         index = next(i for i, c in enumerate(COLUMNS, start=1) if c.key == key)
         header = BY_KEY[key].header
-        self.problems.append(Problem(SHEET, row, get_column_letter(index), header,
-                                     f"{SHEET}!{get_column_letter(index)}{row} ({header}) {en}",
-                                     f"{SHEET} 第 {row} 行 {get_column_letter(index)} 列（{header}）{zh}"))
+        self.problems.append(
+            Problem(
+                SHEET,
+                row,
+                get_column_letter(index),
+                header,
+                f"{SHEET}!{get_column_letter(index)}{row} ({header}) {en}",
+                f"{SHEET} 第 {row} 行 {get_column_letter(index)} 列（{header}）{zh}",
+            )
+        )
 
     def department(self, row: int, value: str) -> int | None:
         if value not in self.departments:
@@ -184,8 +221,12 @@ class _Reader:
                 self.departments[value] = exc
         found = self.departments[value]
         if isinstance(found, AppError):
-            self.problem(row, "department", f"names no department of yours: {value!r}",
-                         f"不是已登记的本部门：{value!r}")
+            self.problem(
+                row,
+                "department",
+                f"names no department of yours: {value!r}",
+                f"不是已登记的本部门：{value!r}",
+            )
             return None
         return found
 
@@ -199,15 +240,19 @@ class _Reader:
                 en, zh = exc.args
                 self.problem(row_number, column.key, en, zh)
                 ok = False
-        for column in COLUMNS[len(cells):]:
+        for column in COLUMNS[len(cells) :]:
             if column.required:
                 self.problem(row_number, column.key, "is required", "为必填项")
                 ok = False
         if not ok:
             return None
         if values.get("approval_date") and values["approval_date"] > today():
-            self.problem(row_number, "approval_date", f"{values['approval_date']} is in the future",
-                         f"{values['approval_date']} 晚于今天")
+            self.problem(
+                row_number,
+                "approval_date",
+                f"{values['approval_date']} is in the future",
+                f"{values['approval_date']} 晚于今天",
+            )
             return None
         dept_id = self.department(row_number, values.pop("department"))
         if dept_id is None:
@@ -218,19 +263,28 @@ class _Reader:
         except ValidationError as exc:
             for error in exc.errors():
                 key = str(error["loc"][0]) if error.get("loc") else "name"
-                self.problem(row_number, key if key in BY_KEY else "name", error["msg"], error["msg"])
+                self.problem(
+                    row_number, key if key in BY_KEY else "name", error["msg"], error["msg"]
+                )
             return None
 
 
-def read_census(session: Session, principal: Principal, content: bytes) -> list[tuple[int, SystemIn]]:
+def read_census(
+    session: Session, principal: Principal, content: bytes
+) -> list[tuple[int, SystemIn]]:
     """Every row as SystemIn, or InvalidInput listing every problem (sheet, row, column)."""
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:
-        raise InvalidInput("the file is not an XLSX workbook", "文件不是 XLSX 工作簿", field="file") from None
+        raise InvalidInput(
+            "the file is not an XLSX workbook", "文件不是 XLSX 工作簿", field="file"
+        ) from None
     if SHEET not in book.sheetnames:
-        raise InvalidInput(f"the workbook has no sheet named {SHEET}", f"工作簿中没有名为“{SHEET}”的工作表",
-                           field="file")
+        raise InvalidInput(
+            f"the workbook has no sheet named {SHEET}",
+            f"工作簿中没有名为“{SHEET}”的工作表",
+            field="file",
+        )
     reader = _Reader(session, principal)
     rows: list[tuple[int, SystemIn]] = []
     for number, cells in enumerate(book[SHEET].iter_rows(min_row=2, values_only=True), start=2):
@@ -247,25 +301,36 @@ def read_census(session: Session, principal: Principal, content: bytes) -> list[
         raise InvalidInput(
             f"{len(reader.problems)} problem(s) in the census file; first: {first.message}. Nothing was imported.",
             f"普查表有 {len(reader.problems)} 处问题，首处：{first.message_zh}。未导入任何数据。",
-            field="file", details=[asdict(p) for p in reader.problems], code="census_invalid")
+            field="file",
+            details=[asdict(p) for p in reader.problems],
+            code="census_invalid",
+        )
     return rows
 
 
 def _duplicates(reader: _Reader, rows: list[tuple[int, SystemIn]]) -> None:
     seen: dict[tuple[Any, ...], int] = {}
     for number, data in rows:
-        for key, column in (((data.department_id, data.name.strip()), "name"), ((data.code,), "code")):
+        for key, column in (
+            ((data.department_id, data.name.strip()), "name"),
+            ((data.code,), "code"),
+        ):
             if key == (None,):
                 continue
             if key in seen:
-                reader.problem(number, column, f"duplicates the system on row {seen[key]}",
-                               f"与第 {seen[key]} 行的系统重复")
+                reader.problem(
+                    number,
+                    column,
+                    f"duplicates the system on row {seen[key]}",
+                    f"与第 {seen[key]} 行的系统重复",
+                )
             else:
                 seen[key] = number
 
 
-def import_census(session: Session, actor: Actor, principal: Principal, content: bytes,
-                  filename: str) -> list[CensusReturn]:
+def import_census(
+    session: Session, actor: Actor, principal: Principal, content: bytes, filename: str
+) -> list[CensusReturn]:
     """Validate the whole file, then create or update every system and file the returns."""
     rows = read_census(session, principal, content)
     counts: dict[int, dict[str, int]] = {}
@@ -277,19 +342,39 @@ def import_census(session: Session, actor: Actor, principal: Principal, content:
             tally["created"] += 1
             continue
         if existing.department_id != data.department_id:
-            raise InvalidInput(f"{SHEET} row {number}: system code {data.code} belongs to another department",
-                               f"{SHEET} 第 {number} 行：系统编号 {data.code} 属于其他部门", field="code")
-        inventory.apply_changes(session, actor, existing, data.model_dump(exclude={"code", "department_id"}),
-                                reason=f"census {filename}")
+            raise InvalidInput(
+                f"{SHEET} row {number}: system code {data.code} belongs to another department",
+                f"{SHEET} 第 {number} 行：系统编号 {data.code} 属于其他部门",
+                field="code",
+            )
+        inventory.apply_changes(
+            session,
+            actor,
+            existing,
+            data.model_dump(exclude={"code", "department_id"}),
+            reason=f"census {filename}",
+        )
         tally["updated"] += 1
     returns = []
     for dept_id, tally in counts.items():
-        ret = CensusReturn(department_id=dept_id, filename=filename[:200], systems=sum(tally.values()),
-                           status=ReturnStatus.SUBMITTED, submitted_by=actor.name, **tally)
+        ret = CensusReturn(
+            department_id=dept_id,
+            filename=filename[:200],
+            systems=sum(tally.values()),
+            status=ReturnStatus.SUBMITTED,
+            submitted_by=actor.name,
+            **tally,
+        )
         session.add(ret)
         session.flush()
-        audit.record(session, actor, "census.submit", object_type="census_return", object_id=ret.id,
-                     details={"department_id": dept_id, "filename": filename, **tally})
+        audit.record(
+            session,
+            actor,
+            "census.submit",
+            object_type="census_return",
+            object_id=ret.id,
+            details={"department_id": dept_id, "filename": filename, **tally},
+        )
         returns.append(ret)
     return returns
 
@@ -299,11 +384,17 @@ def _existing(session: Session, data: SystemIn) -> InformationSystem | None:
         found = session.scalar(select(InformationSystem).where(InformationSystem.code == data.code))
         if found is not None:
             return found
-    return session.scalar(select(InformationSystem).where(
-        InformationSystem.department_id == data.department_id, InformationSystem.name == data.name.strip()))
+    return session.scalar(
+        select(InformationSystem).where(
+            InformationSystem.department_id == data.department_id,
+            InformationSystem.name == data.name.strip(),
+        )
+    )
 
 
-def review_return(session: Session, actor: Actor, return_id: int, accept: bool, note: str) -> CensusReturn:
+def review_return(
+    session: Session, actor: Actor, return_id: int, accept: bool, note: str
+) -> CensusReturn:
     ret = session.get(CensusReturn, return_id)
     if ret is None:
         raise NotFound(f"census return {return_id} does not exist", f"普查填报 {return_id} 不存在")
@@ -313,8 +404,14 @@ def review_return(session: Session, actor: Actor, return_id: int, accept: bool, 
     ret.reviewed_by = actor.name
     ret.review_note = note.strip()
     session.flush()
-    audit.record(session, actor, "census.review", object_type="census_return", object_id=ret.id,
-                 details={"status": ret.status.value, "note": ret.review_note})
+    audit.record(
+        session,
+        actor,
+        "census.review",
+        object_type="census_return",
+        object_id=ret.id,
+        details={"status": ret.status.value, "note": ret.review_note},
+    )
     return ret
 
 

@@ -7,24 +7,40 @@ from typing import Any
 
 from govshare.core.i18n import translate
 from govshare.systems.models import SystemMetric
-from govshare.web.dashboard import _chart as counts  # the home page's bar and pie, same look
+from govshare.web.dashboard import _chart
+
+counts = _chart  # bar and pie counts look the same as on the home page
 
 
 def metrics_line(series: list[SystemMetric], lang: str) -> dict[str, Any]:
     days = [m.day.isoformat() for m in series]
-    lines = {"chart_logins": [m.logins for m in series], "chart_transactions": [m.transactions for m in series],
-             "chart_cpu": [round(m.cpu_pct, 1) for m in series]}
+    lines = {
+        "chart_logins": [m.logins for m in series],
+        "chart_transactions": [m.transactions for m in series],
+        "chart_cpu": [round(m.cpu_pct, 1) for m in series],
+    }
     option = {
         "tooltip": {"trigger": "axis"},
         "legend": {"bottom": 0},
         "grid": {"left": 50, "right": 50, "bottom": 50, "top": 20},
         "xAxis": {"type": "category", "data": days},
         "yAxis": [{"type": "value"}, {"type": "value", "max": 100}],
-        "series": [{"type": "line", "name": translate(key, lang), "data": values, "showSymbol": False,
-                    "yAxisIndex": 1 if key == "chart_cpu" else 0} for key, values in lines.items()],
+        "series": [
+            {
+                "type": "line",
+                "name": translate(key, lang),
+                "data": values,
+                "showSymbol": False,
+                "yAxisIndex": 1 if key == "chart_cpu" else 0,
+            }
+            for key, values in lines.items()
+        ],
     }
-    alt = "; ".join(f"{translate(k, lang)}: {sum(v) / len(v):.1f} avg, {min(v)}–{max(v)}"
-                    for k, v in lines.items() if v)
+    alt = "; ".join(
+        f"{translate(k, lang)}: {sum(v) / len(v):.1f} avg, {min(v)}–{max(v)}"
+        for k, v in lines.items()
+        if v
+    )
     return {"title": "metrics_over_time", "option": option, "alt": alt or "-"}
 
 
@@ -35,8 +51,15 @@ def progress_bars(title: str, items: list[tuple[str, int, bool]]) -> dict[str, A
         "grid": {"left": 160, "right": 20, "bottom": 30, "top": 10},
         "xAxis": {"type": "value", "max": 100},
         "yAxis": {"type": "category", "data": [name for name, _p, _o in items]},
-        "series": [{"type": "bar", "data": [{"value": p, "itemStyle": {"color": "#a4161a" if late else "#2b7a0b"}}
-                                            for _n, p, late in items]}],
+        "series": [
+            {
+                "type": "bar",
+                "data": [
+                    {"value": p, "itemStyle": {"color": "#a4161a" if late else "#2b7a0b"}}
+                    for _n, p, late in items
+                ],
+            }
+        ],
     }
     alt = "; ".join(f"{name}: {p}%{' (overdue)' if late else ''}" for name, p, late in items)
     return {"title": title, "option": option, "alt": alt or "-"}

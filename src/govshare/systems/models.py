@@ -30,7 +30,13 @@ from govshare.core.db import Base, UTCDateTime, utcnow
 
 def _enum(kind: type[StrEnum], name: str) -> Enum:
     # Plain strings with a CHECK, as in orgs: both backends and batch migrations stay simple.
-    return Enum(kind, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        length=40,
+    )
 
 
 class Lifecycle(StrEnum):
@@ -96,7 +102,9 @@ class InformationSystem(Base):
     users: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     scope_departments: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     scope_regions: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    frequency: Mapped[Frequency] = mapped_column(_enum(Frequency, "system_frequency"), nullable=False)
+    frequency: Mapped[Frequency] = mapped_column(
+        _enum(Frequency, "system_frequency"), nullable=False
+    )
     approving_department: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     approval_date: Mapped[date | None] = mapped_column(Date)
     funding_source: Mapped[str] = mapped_column(String(100), nullable=False, default="")
@@ -118,7 +126,9 @@ class InformationSystem(Base):
     resource_codes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     exchange_connected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
 
     __table_args__ = (
         UniqueConstraint("department_id", "name", name="uq_info_system_department_name"),
@@ -171,7 +181,9 @@ class CensusReturn(Base):
     systems: Mapped[int] = mapped_column(Integer, nullable=False)
     created: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     updated: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    status: Mapped[ReturnStatus] = mapped_column(_enum(ReturnStatus, "census_return_status"), nullable=False)
+    status: Mapped[ReturnStatus] = mapped_column(
+        _enum(ReturnStatus, "census_return_status"), nullable=False
+    )
     submitted_by: Mapped[str] = mapped_column(String(200), nullable=False)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     reviewed_by: Mapped[str | None] = mapped_column(String(200))
@@ -224,7 +236,9 @@ class ZombieCase(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     system_id: Mapped[int] = mapped_column(ForeignKey("info_system.id"), nullable=False)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("zombie_assessment.id"), nullable=False)
-    status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus, "zombie_case_status"), nullable=False)
+    status: Mapped[CaseStatus] = mapped_column(
+        _enum(CaseStatus, "zombie_case_status"), nullable=False
+    )
     rules: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
     deadline: Mapped[date | None] = mapped_column(Date)
@@ -235,7 +249,9 @@ class ZombieCase(Base):
     archive: Mapped[str] = mapped_column(String(300), nullable=False, default="")
     history: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
+    )
 
     __table_args__ = (
         Index("ix_zombie_case_system_id", "system_id"),
@@ -251,11 +267,15 @@ class IntegrationItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     department_id: Mapped[int] = mapped_column(ForeignKey("department.id"), nullable=False)
     system_id: Mapped[int] = mapped_column(ForeignKey("info_system.id"), nullable=False)
-    action: Mapped[IntegrationAction] = mapped_column(_enum(IntegrationAction, "integration_action"), nullable=False)
+    action: Mapped[IntegrationAction] = mapped_column(
+        _enum(IntegrationAction, "integration_action"), nullable=False
+    )
     target_system_id: Mapped[int | None] = mapped_column(ForeignKey("info_system.id"))
     deadline: Mapped[date] = mapped_column(Date, nullable=False)
     progress: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "integration_status"), nullable=False)
+    status: Mapped[PlanStatus] = mapped_column(
+        _enum(PlanStatus, "integration_status"), nullable=False
+    )
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
     __table_args__ = (
@@ -270,9 +290,13 @@ class NetworkMigration(Base):
     __tablename__ = "network_migration"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    system_id: Mapped[int] = mapped_column(ForeignKey("info_system.id"), nullable=False, unique=True)
+    system_id: Mapped[int] = mapped_column(
+        ForeignKey("info_system.id"), nullable=False, unique=True
+    )
     from_network: Mapped[str] = mapped_column(String(100), nullable=False)
     target: Mapped[Network] = mapped_column(_enum(Network, "migration_target"), nullable=False)
     target_date: Mapped[date] = mapped_column(Date, nullable=False)
-    status: Mapped[PlanStatus] = mapped_column(_enum(PlanStatus, "migration_status"), nullable=False)
+    status: Mapped[PlanStatus] = mapped_column(
+        _enum(PlanStatus, "migration_status"), nullable=False
+    )
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")

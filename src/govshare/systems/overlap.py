@@ -18,13 +18,19 @@ from sklearn.neighbors import NearestNeighbors
 TEXT_WEIGHT = 0.75  # resources corroborate the text; the text carries most of the signal
 SHARED_TERMS = 6
 
-PAIR_SCHEMA = {"system_id": pl.Int64, "partner_id": pl.Int64, "similarity": pl.Float64,
-               "text_similarity": pl.Float64, "shared_resources": pl.List(pl.String),
-               "shared_terms": pl.List(pl.String)}
+PAIR_SCHEMA = {
+    "system_id": pl.Int64,
+    "partner_id": pl.Int64,
+    "similarity": pl.Float64,
+    "text_similarity": pl.Float64,
+    "shared_resources": pl.List(pl.String),
+    "shared_terms": pl.List(pl.String),
+}
 
 
-def nearest_pairs(ids: Sequence[int], texts: Sequence[str], resources: Sequence[Sequence[str]],
-                  threshold: float) -> pl.DataFrame:
+def nearest_pairs(
+    ids: Sequence[int], texts: Sequence[str], resources: Sequence[Sequence[str]], threshold: float
+) -> pl.DataFrame:
     """For every system whose nearest other system is at least `threshold` similar: the pair,
     the similarity, the overlapping character n-grams and the resources both hold."""
     if len(ids) < 2:
@@ -49,13 +55,22 @@ def nearest_pairs(ids: Sequence[int], texts: Sequence[str], resources: Sequence[
         sim = _combined(float(text_sim[i]), resources[i], resources[j], len(shared))
         if sim < threshold:
             continue
-        out.append({"system_id": int(ids[i]), "partner_id": int(ids[j]), "similarity": round(sim, 4),
-                    "text_similarity": round(float(text_sim[i]), 4), "shared_resources": shared,
-                    "shared_terms": _shared_terms(matrix, names, i, j)})
+        out.append(
+            {
+                "system_id": int(ids[i]),
+                "partner_id": int(ids[j]),
+                "similarity": round(sim, 4),
+                "text_similarity": round(float(text_sim[i]), 4),
+                "shared_resources": shared,
+                "shared_terms": _shared_terms(matrix, names, i, j),
+            }
+        )
     return pl.DataFrame(out, schema=PAIR_SCHEMA)
 
 
-def _combined(text_sim: float, mine: Sequence[str] | None, theirs: Sequence[str] | None, shared: int) -> float:
+def _combined(
+    text_sim: float, mine: Sequence[str] | None, theirs: Sequence[str] | None, shared: int
+) -> float:
     if not mine or not theirs:
         return text_sim
     jaccard = shared / len(set(mine) | set(theirs))

@@ -14,9 +14,24 @@ from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError, InvalidInput
 from govshare.orgs import departments
-from govshare.systems import assessment, cases, census_import, charts, integration, inventory, metrics, migration
+from govshare.systems import (
+    assessment,
+    cases,
+    census_import,
+    charts,
+    integration,
+    inventory,
+    metrics,
+    migration,
+)
 from govshare.systems.models import CaseStatus, InformationSystem, Lifecycle, Network
-from govshare.systems.schemas import DecisionIn, DeferralDecisionIn, DeferralIn, ProgressIn, RetirementPlanIn
+from govshare.systems.schemas import (
+    DecisionIn,
+    DeferralDecisionIn,
+    DeferralIn,
+    ProgressIn,
+    RetirementPlanIn,
+)
 from govshare.web.deps import Caller, authorize, db_session, language
 from govshare.web.templating import render
 
@@ -55,35 +70,70 @@ def _names(session: Session) -> dict[int, str]:
 
 
 @router.get("/systems", response_class=HTMLResponse)
-def inventory_page(request: Request, caller: Caller = Depends(authorize("systems.read")),
-                   session: Session = Depends(db_session)) -> Response:
+def inventory_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     params = request.query_params
     state = params.get("state") or None
     network = params.get("network") or None
     dept = int(params["department"]) if params.get("department", "").isdigit() else None
     offset = int(params["offset"]) if params.get("offset", "").isdigit() else 0
-    rows, total = inventory.list_systems(session, caller.principal, dept, Lifecycle(state) if state in Lifecycle._value2member_map_ else None,
-                                         Network(network) if network in Network._value2member_map_ else None,
-                                         params.get("q") or None, PAGE, offset)
+    rows, total = inventory.list_systems(
+        session,
+        caller.principal,
+        dept,
+        Lifecycle(state) if state in Lifecycle._value2member_map_ else None,
+        Network(network) if network in Network._value2member_map_ else None,
+        params.get("q") or None,
+        PAGE,
+        offset,
+    )
     lang = language(request)
-    by_state = [(f"state_{k.value}", n) for k, n in inventory.counts_by(session, caller.principal, InformationSystem.state)]
-    by_network = [(f"net_{k.value}", n) for k, n in inventory.counts_by(session, caller.principal, InformationSystem.network)]
+    by_state = [
+        (f"state_{k.value}", n)
+        for k, n in inventory.counts_by(session, caller.principal, InformationSystem.state)
+    ]
+    by_network = [
+        (f"net_{k.value}", n)
+        for k, n in inventory.counts_by(session, caller.principal, InformationSystem.network)
+    ]
     from govshare.core.i18n import translate
 
-    chart_list = [charts.counts("by_state", [(translate(k, lang), n) for k, n in by_state], "pie"),
-                  charts.counts("network", [(translate(k, lang), n) for k, n in by_network], "pie")]
-    return render(request, "systems/inventory.html", systems=rows, total=total, offset=offset, page=PAGE,
-                  names=_names(session), states=list(Lifecycle), networks=list(Network), charts=chart_list,
-                  filters={"q": params.get("q", ""), "state": state or "", "network": network or "",
-                           "department": dept or ""})
+    chart_list = [
+        charts.counts("by_state", [(translate(k, lang), n) for k, n in by_state], "pie"),
+        charts.counts("network", [(translate(k, lang), n) for k, n in by_network], "pie"),
+    ]
+    return render(
+        request,
+        "systems/inventory.html",
+        systems=rows,
+        total=total,
+        offset=offset,
+        page=PAGE,
+        names=_names(session),
+        states=list(Lifecycle),
+        networks=list(Network),
+        charts=chart_list,
+        filters={
+            "q": params.get("q", ""),
+            "state": state or "",
+            "network": network or "",
+            "department": dept or "",
+        },
+    )
 
 
 # --- audit dashboard --------------------------------------------------------------------
 
 
 @router.get("/systems/audit", response_class=HTMLResponse)
-def audit_page(request: Request, caller: Caller = Depends(authorize("systems.read")),
-               session: Session = Depends(db_session)) -> Response:
+def audit_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     from govshare.core.i18n import translate
 
     lang = language(request)
@@ -95,21 +145,48 @@ def audit_page(request: Request, caller: Caller = Depends(authorize("systems.rea
         dept = None if caller.principal.is_platform_wide else (caller.principal.department_id or -1)
         flagged = assessment.flagged(session, run.id, dept)
         chart_list = [
-            charts.counts("by_rule", [(translate(f"rule_{r}", lang), n) for r, n in assessment.counts_by_rule(session, run.id)]),
-            charts.counts("by_time_class", [(translate(f"time_{k}", lang), n)
-                                            for k, n in assessment.counts_by_time_class(session, run.id)], "pie"),
+            charts.counts(
+                "by_rule",
+                [
+                    (translate(f"rule_{r}", lang), n)
+                    for r, n in assessment.counts_by_rule(session, run.id)
+                ],
+            ),
+            charts.counts(
+                "by_time_class",
+                [
+                    (translate(f"time_{k}", lang), n)
+                    for k, n in assessment.counts_by_time_class(session, run.id)
+                ],
+                "pie",
+            ),
         ]
         if caller.principal.is_platform_wide:
-            by_dept = sorted(((names.get(d, str(d)), n) for d, n in assessment.flagged_by_department(session, run.id)),
-                             key=lambda p: -p[1])[:20]
+            by_dept = sorted(
+                (
+                    (names.get(d, str(d)), n)
+                    for d, n in assessment.flagged_by_department(session, run.id)
+                ),
+                key=lambda p: -p[1],
+            )[:20]
             chart_list.append(charts.counts("by_department_flagged", by_dept))
-    return render(request, "systems/audit.html", run=run, flagged=flagged[:300], flagged_total=len(flagged),
-                  names=names, charts=chart_list)
+    return render(
+        request,
+        "systems/audit.html",
+        run=run,
+        flagged=flagged[:300],
+        flagged_total=len(flagged),
+        names=names,
+        charts=chart_list,
+    )
 
 
 @router.post("/systems/audit")
-def audit_run(request: Request, caller: Caller = Depends(authorize("systems.audit")),
-              session: Session = Depends(db_session)) -> Response:
+def audit_run(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.audit")),
+    session: Session = Depends(db_session),
+) -> Response:
     assessment.run_audit(session, caller.actor)
     return RedirectResponse("/systems/audit", status_code=303)
 
@@ -117,17 +194,31 @@ def audit_run(request: Request, caller: Caller = Depends(authorize("systems.audi
 # --- review queue -----------------------------------------------------------------------
 
 
-def _cases_page(request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any) -> Response:
+def _cases_page(
+    request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any
+) -> Response:
     chosen = request.query_params.get("status") or ""
     status = CaseStatus(chosen) if chosen in CaseStatus._value2member_map_ else None
     rows = cases.list_cases(session, caller.principal, status, limit=300)
-    return render(request, "systems/cases.html", status_code=status_code, rows=rows, statuses=list(CaseStatus),
-                  chosen=chosen, names=_names(session), today=date.today(), **extra)
+    return render(
+        request,
+        "systems/cases.html",
+        status_code=status_code,
+        rows=rows,
+        statuses=list(CaseStatus),
+        chosen=chosen,
+        names=_names(session),
+        today=date.today(),
+        **extra,
+    )
 
 
 @router.get("/systems/cases", response_class=HTMLResponse)
-def cases_page(request: Request, caller: Caller = Depends(authorize("systems.read")),
-               session: Session = Depends(db_session)) -> Response:
+def cases_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     return _cases_page(request, session, caller)
 
 
@@ -140,28 +231,49 @@ STEPS = {
 
 
 @router.post("/systems/cases/{case_id}/retired")
-def case_retired(case_id: int, request: Request, caller: Caller = Depends(authorize("systems.respond")),
-                 session: Session = Depends(db_session)) -> Response:
+def case_retired(
+    case_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.respond")),
+    session: Session = Depends(db_session),
+) -> Response:
     try:
         cases.mark_retired(session, caller.actor, caller.principal, case_id)
     except AppError as exc:
         session.rollback()
-        return _cases_page(request, session, caller, 422, error=exc.localized(language(request)), error_case=case_id)
+        return _cases_page(
+            request,
+            session,
+            caller,
+            422,
+            error=exc.localized(language(request)),
+            error_case=case_id,
+        )
     return RedirectResponse(f"/systems/cases#case-{case_id}", status_code=303)
 
 
 def _case_step(step: str) -> Any:
     action, schema, service = STEPS[step]
 
-    async def handler(case_id: int, request: Request, caller: Caller = Depends(authorize(action)),
-                      session: Session = Depends(db_session)) -> Response:
+    async def handler(
+        case_id: int,
+        request: Request,
+        caller: Caller = Depends(authorize(action)),
+        session: Session = Depends(db_session),
+    ) -> Response:
         data = {k: (v if v != "" else None) for k, v in (await _form(request)).items()}
         try:
             service(session, caller.actor, caller.principal, case_id, schema(**data))
         except (AppError, ValidationError) as exc:
             session.rollback()
-            return _cases_page(request, session, caller, 422, error=_message(exc, language(request)),
-                               error_case=case_id)
+            return _cases_page(
+                request,
+                session,
+                caller,
+                422,
+                error=_message(exc, language(request)),
+                error_case=case_id,
+            )
         return RedirectResponse(f"/systems/cases#case-{case_id}", status_code=303)
 
     return handler
@@ -175,69 +287,130 @@ for _step in STEPS:
 
 
 @router.get("/systems/plans", response_class=HTMLResponse)
-def plans_page(request: Request, caller: Caller = Depends(authorize("systems.read")),
-               session: Session = Depends(db_session)) -> Response:
+def plans_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     items = integration.list_items(session, caller.principal)
     moves = migration.list_migrations(session, caller.principal)
     chart_list = [
-        charts.progress_bars("integration_list", [(i["system_name"], i["progress"], i["overdue"]) for i in items[:40]]),
-        charts.progress_bars("network_migration", [(m["system_name"], 100 if m["status"] == "done" else 0, m["overdue"])
-                                                   for m in moves[:40]]),
+        charts.progress_bars(
+            "integration_list",
+            [(i["system_name"], i["progress"], i["overdue"]) for i in items[:40]],
+        ),
+        charts.progress_bars(
+            "network_migration",
+            [
+                (m["system_name"], 100 if m["status"] == "done" else 0, m["overdue"])
+                for m in moves[:40]
+            ],
+        ),
     ]
-    return render(request, "systems/plans.html", items=items, moves=moves, names=_names(session), charts=chart_list,
-                  unplanned=migration.unplanned(session, caller.principal)[:100])
+    return render(
+        request,
+        "systems/plans.html",
+        items=items,
+        moves=moves,
+        names=_names(session),
+        charts=chart_list,
+        unplanned=migration.unplanned(session, caller.principal)[:100],
+    )
 
 
 @router.post("/systems/integration/{item_id}/progress")
-async def integration_progress(item_id: int, request: Request, caller: Caller = Depends(authorize("systems.plan")),
-                               session: Session = Depends(db_session)) -> Response:
+async def integration_progress(
+    item_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> Response:
     data = await _form(request)
     try:
-        integration.update_progress(session, caller.actor, caller.principal, item_id,
-                                    ProgressIn(progress=data.get("progress"), note=data.get("note") or None))
+        integration.update_progress(
+            session,
+            caller.actor,
+            caller.principal,
+            item_id,
+            ProgressIn(progress=data.get("progress"), note=data.get("note") or None),
+        )
     except (AppError, ValidationError) as exc:
         session.rollback()
-        return render(request, "error.html", status_code=422, status=422, message=_message(exc, language(request)))
+        return render(
+            request,
+            "error.html",
+            status_code=422,
+            status=422,
+            message=_message(exc, language(request)),
+        )
     return RedirectResponse("/systems/plans", status_code=303)
 
 
 # --- census -----------------------------------------------------------------------------
 
 
-def _census_page(request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any) -> Response:
-    return render(request, "systems/census.html", status_code=status_code,
-                  returns=census_import.list_returns(session, caller.principal), names=_names(session), **extra)
+def _census_page(
+    request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any
+) -> Response:
+    return render(
+        request,
+        "systems/census.html",
+        status_code=status_code,
+        returns=census_import.list_returns(session, caller.principal),
+        names=_names(session),
+        **extra,
+    )
 
 
 @router.get("/systems/census", response_class=HTMLResponse)
-def census_page(request: Request, caller: Caller = Depends(authorize("systems.read")),
-                session: Session = Depends(db_session)) -> Response:
+def census_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     return _census_page(request, session, caller)
 
 
 @router.post("/systems/census")
-async def census_upload(request: Request, caller: Caller = Depends(authorize("systems.write")),
-                        session: Session = Depends(db_session)) -> Response:
+async def census_upload(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.write")),
+    session: Session = Depends(db_session),
+) -> Response:
     form = await request.form()
     upload = form.get("file")
     try:
         if upload is None or isinstance(upload, str):
             raise InvalidInput("choose a census file", "请选择普查表文件", field="file")
         content = await upload.read()
-        census_import.import_census(session, caller.actor, caller.principal, content, upload.filename or "census.xlsx")
+        census_import.import_census(
+            session, caller.actor, caller.principal, content, upload.filename or "census.xlsx"
+        )
     except AppError as exc:
         session.rollback()
-        return _census_page(request, session, caller, 422, error=exc.localized(language(request)),
-                            problems=exc.details if isinstance(exc.details, list) else [])
+        return _census_page(
+            request,
+            session,
+            caller,
+            422,
+            error=exc.localized(language(request)),
+            problems=exc.details if isinstance(exc.details, list) else [],
+        )
     return RedirectResponse("/systems/census", status_code=303)
 
 
 @router.post("/systems/census/{return_id}/review")
-async def census_review(return_id: int, request: Request, caller: Caller = Depends(authorize("systems.audit")),
-                        session: Session = Depends(db_session)) -> Response:
+async def census_review(
+    return_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.audit")),
+    session: Session = Depends(db_session),
+) -> Response:
     data = await _form(request)
     try:
-        census_import.review_return(session, caller.actor, return_id, data.get("accept") == "1", data.get("note") or "")
+        census_import.review_return(
+            session, caller.actor, return_id, data.get("accept") == "1", data.get("note") or ""
+        )
     except AppError as exc:
         session.rollback()
         return _census_page(request, session, caller, 422, error=exc.localized(language(request)))
@@ -248,12 +421,22 @@ async def census_review(return_id: int, request: Request, caller: Caller = Depen
 
 
 @router.get("/systems/{system_id}", response_class=HTMLResponse)
-def system_page(system_id: int, request: Request, caller: Caller = Depends(authorize("systems.read")),
-                session: Session = Depends(db_session)) -> Response:
+def system_page(
+    system_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     system = inventory.get_system(session, caller.principal, system_id)
     latest = assessment.latest_assessment(session, system.id)
     series = metrics.series(session, system.id, 90)
-    return render(request, "systems/system.html", system=system, assessment=latest,
-                  chart=charts.metrics_line(series, language(request)) if series else None,
-                  history=inventory.history(session, system.id), cases=cases.cases_of(session, system.id),
-                  department=departments.get_department(session, system.department_id))
+    return render(
+        request,
+        "systems/system.html",
+        system=system,
+        assessment=latest,
+        chart=charts.metrics_line(series, language(request)) if series else None,
+        history=inventory.history(session, system.id),
+        cases=cases.cases_of(session, system.id),
+        department=departments.get_department(session, system.department_id),
+    )

@@ -13,11 +13,17 @@ OFFICER, REVIEWER = Role.DATA_OFFICER, Role.REVIEWER
 
 ACTIONS: dict[str, Rule] = {
     "systems.read": Rule(ANY_USER, "systems", "read the system inventory, findings and plans"),
-    "systems.write": rule(P, OFFICER, description="register and edit systems; upload census returns"),
+    "systems.write": rule(
+        P, OFFICER, description="register and edit systems; upload census returns"
+    ),
     "systems.metrics": rule(P, OFFICER, scope="metrics", description="load or push usage metrics"),
     "systems.audit": rule(P, description="run the zombie audit; review census returns"),
     "systems.decide": rule(P, description="confirm or dismiss zombie cases, grant deferrals"),
-    "systems.respond": rule(P, OFFICER, REVIEWER, description="ask for deferral; report retirement progress"),
+    "systems.respond": rule(
+        P, OFFICER, REVIEWER, description="ask for deferral; report retirement progress"
+    ),
     "systems.plan": rule(P, OFFICER, description="edit integration lists and network migrations"),
-    "systems.report": rule(P, A, OFFICER, REVIEWER, description="export inventory and audit reports"),
+    "systems.report": rule(
+        P, A, OFFICER, REVIEWER, description="export inventory and audit reports"
+    ),
 }

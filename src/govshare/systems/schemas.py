@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from govshare.systems.models import CaseStatus, Frequency, IntegrationAction, Lifecycle, Network, PlanStatus
+from govshare.systems.models import (
+    CaseStatus,
+    Frequency,
+    IntegrationAction,
+    Lifecycle,
+    Network,
+    PlanStatus,
+)
 
 
 class SystemIn(BaseModel):
