@@ -31,22 +31,22 @@ def test_authority_confirms_zombie_and_retires_it(page, live_server: str, world,
     assert "资源闲置" in card.inner_text()
     card.locator("input[name=reason]").fill("CPU 与流量长期闲置")
     card.locator("input[name=deadline]").fill((today() + timedelta(days=60)).isoformat())
-    card.locator("button[value=confirm]").click()
-    page.wait_for_url(f"{live_server}/systems/cases*")
+    with page.expect_navigation():  # the form posts and redirects back to the queue
+        card.locator("button[value=confirm]").click()
     card = page.locator(f"#case-{case['id']}")
     assert "已认定" in card.locator(".case-status").inner_text()
 
     card.locator("input[name=switch_off_date]").fill((today() + timedelta(days=30)).isoformat())
     card.locator("input[name=data_destination]").fill("并入价格监测一体化平台")
     card.locator("input[name=archive]").fill("省电子档案中心")
-    card.locator("button[type=submit]").first.click()
-    page.wait_for_url(f"{live_server}/systems/cases*")
+    with page.expect_navigation():
+        card.locator("button[type=submit]").first.click()
     card = page.locator(f"#case-{case['id']}")
     assert "下线中" in card.locator(".case-status").inner_text()
     assert "并入价格监测一体化平台" in card.inner_text()
 
-    card.locator("button", has_text="确认已下线").click()
-    page.wait_for_url(f"{live_server}/systems/cases*")
+    with page.expect_navigation():
+        card.locator("button", has_text="确认已下线").click()
     assert "已下线" in page.locator(f"#case-{case['id']} .case-status").inner_text()
     page.click(f"#case-{case['id']} h2 a")
     assert "已下线" in page.locator("h1").inner_text()

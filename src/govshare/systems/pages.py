@@ -61,6 +61,14 @@ def _message(exc: Exception, lang: str) -> str:
     raise exc
 
 
+def _saved(session: Session, url: str) -> Response:
+    """Commit, then redirect. FastAPI runs the unit of work's exit (its commit) after the
+    response is sent, so a browser following the redirect could otherwise read the state from
+    before the change (seen on PostgreSQL; SQLite's write lock hides it)."""
+    session.commit()
+    return RedirectResponse(url, status_code=303)
+
+
 def _names(session: Session) -> dict[int, str]:
     rows, _ = departments.list_departments(session, include_inactive=True, limit=100_000)
     return {d.id: d.name for d in rows}
@@ -188,7 +196,7 @@ def audit_run(
     session: Session = Depends(db_session),
 ) -> Response:
     assessment.run_audit(session, caller.actor)
-    return RedirectResponse("/systems/audit", status_code=303)
+    return _saved(session, "/systems/audit")
 
 
 # --- review queue -----------------------------------------------------------------------
@@ -249,7 +257,7 @@ def case_retired(
             error=exc.localized(language(request)),
             error_case=case_id,
         )
-    return RedirectResponse(f"/systems/cases#case-{case_id}", status_code=303)
+    return _saved(session, f"/systems/cases#case-{case_id}")
 
 
 def _case_step(step: str) -> Any:
@@ -274,7 +282,7 @@ def _case_step(step: str) -> Any:
                 error=_message(exc, language(request)),
                 error_case=case_id,
             )
-        return RedirectResponse(f"/systems/cases#case-{case_id}", status_code=303)
+        return _saved(session, f"/systems/cases#case-{case_id}")
 
     return handler
 
@@ -343,7 +351,7 @@ async def integration_progress(
             status=422,
             message=_message(exc, language(request)),
         )
-    return RedirectResponse("/systems/plans", status_code=303)
+    return _saved(session, "/systems/plans")
 
 
 # --- census -----------------------------------------------------------------------------
@@ -396,7 +404,7 @@ async def census_upload(
             error=exc.localized(language(request)),
             problems=exc.details if isinstance(exc.details, list) else [],
         )
-    return RedirectResponse("/systems/census", status_code=303)
+    return _saved(session, "/systems/census")
 
 
 @router.post("/systems/census/{return_id}/review")
@@ -414,7 +422,7 @@ async def census_review(
     except AppError as exc:
         session.rollback()
         return _census_page(request, session, caller, 422, error=exc.localized(language(request)))
-    return RedirectResponse("/systems/census", status_code=303)
+    return _saved(session, "/systems/census")
 
 
 # --- one system (after the fixed paths) --------------------------------------------------
