@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -179,3 +179,9 @@ def cases_of(session: Session, system_id: int) -> list[ZombieCase]:
             select(ZombieCase).where(ZombieCase.system_id == system_id).order_by(ZombieCase.id)
         )
     )
+
+
+def counts_by_status(session: Session, principal: Principal) -> list[tuple[CaseStatus, int]]:
+    query = inventory.visible(select(ZombieCase.status, func.count()).join(
+        InformationSystem, InformationSystem.id == ZombieCase.system_id), principal)
+    return [(status, n) for status, n in session.execute(query.group_by(ZombieCase.status))]

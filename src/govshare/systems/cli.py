@@ -54,9 +54,11 @@ def import_census(
     content = _read(path)
     with unit_of_work() as session:
         try:
-            returns = census_import.import_census(
-                session, operator(), operator_principal(), content, path.name
-            )
+            with Progress(transient=True) as progress:
+                progress.add_task("census", total=None)  # one transaction: no partial steps to count
+                returns = census_import.import_census(
+                    session, operator(), operator_principal(), content, path.name
+                )
         except InvalidInput as exc:
             if fmt == "json" and exc.details:
                 emit({"error": exc.message, "problems": exc.details}, fmt)

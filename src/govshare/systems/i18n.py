@@ -126,4 +126,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_transactions": ("业务量", "Transactions"),
     "chart_cpu": ("CPU %", "CPU %"),
     "metric_days": ("指标天数", "Days of metrics"),
+    "register_system": ("登记信息系统", "Register a system"),
+    "dedicated_network_name": ("专网名称", "Dedicated network name"),
 }

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError, InvalidInput
+from govshare.core.i18n import translate
 from govshare.orgs import departments
 from govshare.systems import (
     assessment,
@@ -24,13 +25,14 @@ from govshare.systems import (
     metrics,
     migration,
 )
-from govshare.systems.models import CaseStatus, InformationSystem, Lifecycle, Network
+from govshare.systems.models import CaseStatus, Frequency, InformationSystem, Lifecycle, Network
 from govshare.systems.schemas import (
     DecisionIn,
     DeferralDecisionIn,
     DeferralIn,
     ProgressIn,
     RetirementPlanIn,
+    SystemIn,
 )
 from govshare.web.deps import Caller, authorize, db_session, language
 from govshare.web.templating import render
@@ -77,12 +79,8 @@ def _names(session: Session) -> dict[int, str]:
 # --- inventory --------------------------------------------------------------------------
 
 
-@router.get("/systems", response_class=HTMLResponse)
-def inventory_page(
-    request: Request,
-    caller: Caller = Depends(authorize("systems.read")),
-    session: Session = Depends(db_session),
-) -> Response:
+def _inventory(request: Request, session: Session, caller: Caller, status_code: int = 200,
+               **extra: Any) -> Response:
     params = request.query_params
     state = params.get("state") or None
     network = params.get("network") or None
@@ -99,23 +97,16 @@ def inventory_page(
         offset,
     )
     lang = language(request)
-    by_state = [
-        (f"state_{k.value}", n)
-        for k, n in inventory.counts_by(session, caller.principal, InformationSystem.state)
-    ]
-    by_network = [
-        (f"net_{k.value}", n)
-        for k, n in inventory.counts_by(session, caller.principal, InformationSystem.network)
-    ]
-    from govshare.core.i18n import translate
-
     chart_list = [
-        charts.counts("by_state", [(translate(k, lang), n) for k, n in by_state], "pie"),
-        charts.counts("network", [(translate(k, lang), n) for k, n in by_network], "pie"),
+        charts.counts("by_state", [(translate(f"state_{k.value}", lang), n) for k, n in
+                                   inventory.counts_by(session, caller.principal, InformationSystem.state)], "pie"),
+        charts.counts("network", [(translate(f"net_{k.value}", lang), n) for k, n in
+                                  inventory.counts_by(session, caller.principal, InformationSystem.network)], "pie"),
     ]
     return render(
         request,
         "systems/inventory.html",
+        status_code=status_code,
         systems=rows,
         total=total,
         offset=offset,
@@ -123,14 +114,38 @@ def inventory_page(
         names=_names(session),
         states=list(Lifecycle),
         networks=list(Network),
+        frequencies=list(Frequency),
         charts=chart_list,
-        filters={
-            "q": params.get("q", ""),
-            "state": state or "",
-            "network": network or "",
-            "department": dept or "",
-        },
+        filters={"q": params.get("q", ""), "state": state or "", "network": network or "",
+                 "department": dept or ""},
+        **extra,
     )
+
+
+@router.get("/systems", response_class=HTMLResponse)
+def inventory_page(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> Response:
+    return _inventory(request, session, caller)
+
+
+@router.post("/systems")
+async def system_register(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.write")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """The census by page: one system at a time, the same checks as the form and the API."""
+    data = {k: v for k, v in (await _form(request)).items() if v != ""}
+    data.setdefault("department_id", caller.principal.department_id)
+    try:
+        system = inventory.create_system(session, caller.actor, caller.principal, SystemIn(**data))
+    except (AppError, ValidationError) as exc:
+        session.rollback()
+        return _inventory(request, session, caller, 422, error=_message(exc, language(request)), form=data)
+    return _saved(session, f"/systems/{system.id}")
 
 
 # --- audit dashboard --------------------------------------------------------------------
@@ -142,8 +157,6 @@ def audit_page(
     caller: Caller = Depends(authorize("systems.read")),
     session: Session = Depends(db_session),
 ) -> Response:
-    from govshare.core.i18n import translate
-
     lang = language(request)
     run = assessment.latest_run(session)
     names = _names(session)
@@ -169,6 +182,8 @@ def audit_page(
                 "pie",
             ),
         ]
+        chart_list.append(charts.counts("case_status", [
+            (translate(f"case_{k.value}", lang), n) for k, n in cases.counts_by_status(session, caller.principal)], "pie"))
         if caller.principal.is_platform_wide:
             by_dept = sorted(
                 (
