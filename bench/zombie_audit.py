@@ -51,9 +51,11 @@ def main() -> None:
         precision = hits / len(flagged) if flagged else 0.0
         recall = hits / len(planted) if planted else 0.0
         quality_met &= precision >= TARGET_QUALITY and recall >= TARGET_QUALITY
+        near = data.near_misses[kind]
         print(
             f"{kind:13s} planted {len(planted):5d} flagged {len(flagged):5d} "
-            f"precision {precision:.3f} recall {recall:.3f}"
+            f"precision {precision:.3f} recall {recall:.3f} "
+            f"(near misses {len(near)}, of them flagged {len(flagged & near)})"
         )
     print(
         json.dumps(

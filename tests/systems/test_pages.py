@@ -81,13 +81,23 @@ def test_other_departments_system_page_is_not_found(client: TestClient, audited)
 
 def test_officer_registers_a_system_on_the_page(client: TestClient, world) -> None:
     headers = login(client, "hr.officer")
-    form = {"csrf_token": headers["x-csrf-token"], "name": "劳动监察系统", "function": "劳动保障监察案件办理",
-            "users": "60", "frequency": "weekly", "approving_department": "省发改委",
-            "approval_date": "2016-03-01", "funding_source": "省级财政", "network": "dedicated"}
+    form = {
+        "csrf_token": headers["x-csrf-token"],
+        "name": "劳动监察系统",
+        "function": "劳动保障监察案件办理",
+        "users": "60",
+        "frequency": "weekly",
+        "approving_department": "省发改委",
+        "approval_date": "2016-03-01",
+        "funding_source": "省级财政",
+        "network": "dedicated",
+    }
     refused = client.post("/systems", data=form)
     assert refused.status_code == 422 and "专网名称" in refused.text
     assert 'value="劳动监察系统"' in refused.text  # what was typed is kept
-    created = client.post("/systems", data={**form, "dedicated_network": "人社业务专网"}, follow_redirects=False)
+    created = client.post(
+        "/systems", data={**form, "dedicated_network": "人社业务专网"}, follow_redirects=False
+    )
     assert created.status_code == 303
     page = client.get(created.headers["location"])
     assert "劳动监察系统" in page.text and "人社业务专网" in page.text

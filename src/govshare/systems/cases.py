@@ -182,6 +182,10 @@ def cases_of(session: Session, system_id: int) -> list[ZombieCase]:
 
 
 def counts_by_status(session: Session, principal: Principal) -> list[tuple[CaseStatus, int]]:
-    query = inventory.visible(select(ZombieCase.status, func.count()).join(
-        InformationSystem, InformationSystem.id == ZombieCase.system_id), principal)
+    query = inventory.visible(
+        select(ZombieCase.status, func.count()).join(
+            InformationSystem, InformationSystem.id == ZombieCase.system_id
+        ),
+        principal,
+    )
     return [(status, n) for status, n in session.execute(query.group_by(ZombieCase.status))]

@@ -79,8 +79,9 @@ def _names(session: Session) -> dict[int, str]:
 # --- inventory --------------------------------------------------------------------------
 
 
-def _inventory(request: Request, session: Session, caller: Caller, status_code: int = 200,
-               **extra: Any) -> Response:
+def _inventory(
+    request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any
+) -> Response:
     params = request.query_params
     state = params.get("state") or None
     network = params.get("network") or None
@@ -98,10 +99,24 @@ def _inventory(request: Request, session: Session, caller: Caller, status_code: 
     )
     lang = language(request)
     chart_list = [
-        charts.counts("by_state", [(translate(f"state_{k.value}", lang), n) for k, n in
-                                   inventory.counts_by(session, caller.principal, InformationSystem.state)], "pie"),
-        charts.counts("network", [(translate(f"net_{k.value}", lang), n) for k, n in
-                                  inventory.counts_by(session, caller.principal, InformationSystem.network)], "pie"),
+        charts.counts(
+            "by_state",
+            [
+                (translate(f"state_{k.value}", lang), n)
+                for k, n in inventory.counts_by(session, caller.principal, InformationSystem.state)
+            ],
+            "pie",
+        ),
+        charts.counts(
+            "network",
+            [
+                (translate(f"net_{k.value}", lang), n)
+                for k, n in inventory.counts_by(
+                    session, caller.principal, InformationSystem.network
+                )
+            ],
+            "pie",
+        ),
     ]
     return render(
         request,
@@ -116,8 +131,12 @@ def _inventory(request: Request, session: Session, caller: Caller, status_code: 
         networks=list(Network),
         frequencies=list(Frequency),
         charts=chart_list,
-        filters={"q": params.get("q", ""), "state": state or "", "network": network or "",
-                 "department": dept or ""},
+        filters={
+            "q": params.get("q", ""),
+            "state": state or "",
+            "network": network or "",
+            "department": dept or "",
+        },
         **extra,
     )
 
@@ -144,7 +163,9 @@ async def system_register(
         system = inventory.create_system(session, caller.actor, caller.principal, SystemIn(**data))
     except (AppError, ValidationError) as exc:
         session.rollback()
-        return _inventory(request, session, caller, 422, error=_message(exc, language(request)), form=data)
+        return _inventory(
+            request, session, caller, 422, error=_message(exc, language(request)), form=data
+        )
     return _saved(session, f"/systems/{system.id}")
 
 
@@ -182,8 +203,16 @@ def audit_page(
                 "pie",
             ),
         ]
-        chart_list.append(charts.counts("case_status", [
-            (translate(f"case_{k.value}", lang), n) for k, n in cases.counts_by_status(session, caller.principal)], "pie"))
+        chart_list.append(
+            charts.counts(
+                "case_status",
+                [
+                    (translate(f"case_{k.value}", lang), n)
+                    for k, n in cases.counts_by_status(session, caller.principal)
+                ],
+                "pie",
+            )
+        )
         if caller.principal.is_platform_wide:
             by_dept = sorted(
                 (

@@ -15,6 +15,10 @@ import polars as pl
 
 KINDS = ("detached", "replaceable", "idle", "unmaintained", "low_use")
 PLANT_RATE = 0.04  # per kind; ~20 % of systems are planted zombies
+# Near misses among healthy systems, per kind: each fails its rule by one condition or by
+# degree (a short quiet spell, a few idle days, users few but active, related functions),
+# so precision measures the rules' conjunctions and thresholds, not an easy separation.
+DECOY_RATE = 0.03
 
 VERBS = (
     "登记",
@@ -110,6 +114,7 @@ class Synthetic:
     )  # system_id, name, function, users, om_contract_expiry, business_retired, resource_codes
     metrics: pl.DataFrame  # system_id, day, active_users, logins, ... (see models.SystemMetric)
     planted: dict[str, set[int]]  # kind → system ids
+    near_misses: dict[str, set[int]]  # kind → healthy system ids that nearly meet the rule
 
 
 def _phrase(rng: np.random.Generator) -> str:
@@ -153,16 +158,24 @@ def generate(n: int, days: int, as_of: date, seed: int = 2017, first_id: int = 1
     for copy, original in zip(planted["replaceable"], originals, strict=True):
         texts[copy] = _near_copy(rng, texts[original])
         resources[copy] = list(resources[original])
+    decoys = _decoys(rng, np.setdiff1d(np.nonzero(~zombie)[0], originals))
+    for i in decoys["replaceable"]:
+        texts[i] = _related(rng, texts[rng.integers(n)])
     users = rng.integers(100, 5000, n)
     users[planted["low_use"]] = rng.integers(3, 40, len(planted["low_use"]))
+    few_but_busy = decoys["low_use"][::2]  # few users who use it every day
+    users[few_but_busy] = rng.integers(3, 40, len(few_but_busy))
     expiry = [as_of + timedelta(days=int(d)) for d in rng.integers(-200, 900, n)]
     for i in planted["unmaintained"]:
         expiry[i] = as_of - timedelta(days=int(rng.integers(30, 700)))
+    for i in decoys["unmaintained"]:  # no release for a year, but still under an O&M contract
+        expiry[i] = as_of + timedelta(days=int(rng.integers(30, 700)))
     retired = np.zeros(n, dtype=bool)
     detached = planted["detached"]
     retired[detached[: len(detached) // 4]] = True  # a quarter: the business itself was retired
 
     metrics = _metrics(rng, n, days, planted, originals)
+    _near_misses(rng, metrics, decoys, days)
     days_axis = [as_of - timedelta(days=days - 1 - d) for d in range(days)]
     frame = _to_frame(ids, days_axis, metrics, rng)
     systems = pl.DataFrame(
@@ -176,7 +189,42 @@ def generate(n: int, days: int, as_of: date, seed: int = 2017, first_id: int = 1
             "resource_codes": resources,
         }
     )
-    return Synthetic(systems, frame, {k: set(ids[v].tolist()) for k, v in planted.items()})
+    return Synthetic(
+        systems,
+        frame,
+        {k: set(ids[v].tolist()) for k, v in planted.items()},
+        {k: set(ids[v].tolist()) for k, v in decoys.items()},
+    )
+
+
+def _decoys(rng: np.random.Generator, healthy: np.ndarray) -> dict[str, np.ndarray]:
+    per_kind = int(round(len(healthy) / (1 - len(KINDS) * PLANT_RATE) * DECOY_RATE))
+    order = rng.permutation(healthy)
+    return {kind: np.sort(order[k * per_kind : (k + 1) * per_kind]) for k, kind in enumerate(KINDS)}
+
+
+def _related(rng: np.random.Generator, other: str) -> str:
+    """A different function in a related field: two of five phrases shared."""
+    shared = other.rstrip("。").split("，")[:2]
+    return "，".join(shared + [_phrase(rng) for _ in range(3)]) + "。"
+
+
+def _near_misses(
+    rng: np.random.Generator, cols: dict[str, np.ndarray], decoys: dict[str, np.ndarray], days: int
+) -> None:
+    quiet = decoys["detached"]  # a quiet spell shorter than the detached threshold
+    spell = rng.integers(30, 150, len(quiet))[:, None]
+    mask = np.arange(days)[None, :] >= days - spell
+    for name in ("transactions", "data_changes"):
+        cols[name][quiet] = np.where(mask, 0, cols[name][quiet])
+    idle = decoys["idle"]  # one to three idle days in the last two weeks
+    for row, count in zip(idle, rng.integers(1, 4, len(idle)), strict=True):
+        picked = days - 1 - rng.choice(14, size=count, replace=False)
+        cols["cpu_pct"][row, picked] = rng.uniform(1, 9, count)
+        cols["network_bytes"][row, picked] = 1_000_000
+    cols["deployments"][decoys["unmaintained"]] = 0
+    rare = decoys["low_use"][1::2]  # many users who rarely log in
+    cols["logins"][rare] = rng.poisson(0.3, (len(rare), days))
 
 
 def _metrics(
