@@ -1,5 +1,6 @@
 """The demo generator's systems part, at a small size: planted zombies of every kind are
-found by the audit it runs (a year of metrics: "no deployment for 12 months" needs one), and cases, integration lists and migrations exist."""
+found by the audit it runs (over a year of metrics: "no deployment for 12 months" needs
+one), and cases, integration lists and migrations exist."""
 
 from __future__ import annotations
 

@@ -101,3 +101,11 @@ def test_officer_registers_a_system_on_the_page(client: TestClient, world) -> No
     assert created.status_code == 303
     page = client.get(created.headers["location"])
     assert "劳动监察系统" in page.text and "人社业务专网" in page.text
+
+
+def test_department_dashboard_counts_only_its_own_systems(client: TestClient, audited) -> None:
+    login(client, "police.officer")
+    page = client.get("/systems/audit")
+    assert page.status_code == 200
+    assert "detached系统" not in page.text
+    assert "脱离业务: 0" in page.text  # the chart's text alternative: nothing of theirs flagged

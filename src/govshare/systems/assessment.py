@@ -221,12 +221,22 @@ def flagged(
     return [(a, s) for a, s in session.execute(query).all()]
 
 
-def counts_by_rule(session: Session, run_id: int) -> list[tuple[str, int]]:
-    rows = session.scalars(
-        select(Assessment.flagged_rules).where(
-            Assessment.run_id == run_id, Assessment.overall >= 1.0
-        )
+def _of_department(query: Any, department_id: int | None) -> Any:
+    """Department users see the figures of their own systems only."""
+    if department_id is None:
+        return query
+    return query.join(InformationSystem, InformationSystem.id == Assessment.system_id).where(
+        InformationSystem.department_id == department_id
     )
+
+
+def counts_by_rule(
+    session: Session, run_id: int, department_id: int | None = None
+) -> list[tuple[str, int]]:
+    query = select(Assessment.flagged_rules).where(
+        Assessment.run_id == run_id, Assessment.overall >= 1.0
+    )
+    rows = session.scalars(_of_department(query, department_id))
     counts = dict.fromkeys(zombie.RULES, 0)
     for rules in rows:
         for rule in rules:
@@ -234,11 +244,12 @@ def counts_by_rule(session: Session, run_id: int) -> list[tuple[str, int]]:
     return list(counts.items())
 
 
-def counts_by_time_class(session: Session, run_id: int) -> list[tuple[str, int]]:
+def counts_by_time_class(
+    session: Session, run_id: int, department_id: int | None = None
+) -> list[tuple[str, int]]:
+    query = select(Assessment.time_class, func.count()).where(Assessment.run_id == run_id)
     rows = session.execute(
-        select(Assessment.time_class, func.count())
-        .where(Assessment.run_id == run_id)
-        .group_by(Assessment.time_class)
+        _of_department(query, department_id).group_by(Assessment.time_class)
     ).all()
     return sorted((k, n) for k, n in rows)
 

@@ -55,7 +55,9 @@ def import_census(
     with unit_of_work() as session:
         try:
             with Progress(transient=True) as progress:
-                progress.add_task("census", total=None)  # one transaction: no partial steps to count
+                progress.add_task(
+                    "census", total=None
+                )  # one transaction: no partial steps to count
                 returns = census_import.import_census(
                     session, operator(), operator_principal(), content, path.name
                 )

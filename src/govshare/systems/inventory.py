@@ -79,11 +79,17 @@ def next_code(session: Session, department_id: int) -> str:
     """<division>-<department>-<n>, n one past the department's count, skipping codes taken
     (bulk loads and census returns may have used any code)."""
     dept = departments.get_department(session, department_id)
-    n = session.scalar(select(func.count()).where(InformationSystem.department_id == department_id)) or 0
+    n = (
+        session.scalar(select(func.count()).where(InformationSystem.department_id == department_id))
+        or 0
+    )
     while True:
         n += 1
         code = f"{dept.division_code}-{department_id:04d}-{n:04d}"
-        if session.scalar(select(InformationSystem.id).where(InformationSystem.code == code)) is None:
+        if (
+            session.scalar(select(InformationSystem.id).where(InformationSystem.code == code))
+            is None
+        ):
             return code
 
 

@@ -191,14 +191,14 @@ def audit_page(
                 "by_rule",
                 [
                     (translate(f"rule_{r}", lang), n)
-                    for r, n in assessment.counts_by_rule(session, run.id)
+                    for r, n in assessment.counts_by_rule(session, run.id, dept)
                 ],
             ),
             charts.counts(
                 "by_time_class",
                 [
                     (translate(f"time_{k}", lang), n)
-                    for k, n in assessment.counts_by_time_class(session, run.id)
+                    for k, n in assessment.counts_by_time_class(session, run.id, dept)
                 ],
                 "pie",
             ),
