@@ -9,7 +9,11 @@ from govshare.core.i18n import translate
 from govshare.systems.models import SystemMetric
 from govshare.web.dashboard import _chart
 
-counts = _chart  # bar and pie counts look the same as on the home page
+def counts(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[str, Any]:
+    """Bars or a pie of counts, drawn as on the home page; an empty chart still says so."""
+    chart = _chart(title, pairs, kind)
+    chart["alt"] = chart["alt"] or "-"
+    return chart
 
 
 def metrics_line(series: list[SystemMetric], lang: str) -> dict[str, Any]:
@@ -63,3 +67,33 @@ def progress_bars(title: str, items: list[tuple[str, int, bool]]) -> dict[str, A
     }
     alt = "; ".join(f"{name}: {p}%{' (overdue)' if late else ''}" for name, p, late in items)
     return {"title": title, "option": option, "alt": alt or "-"}
+
+
+def by_department(
+    rows: list[dict[str, Any]], names: dict[int, str], top: int = 20
+) -> list[tuple[str, int, bool]]:
+    """Mean progress per department, flagged when any of its items is past its deadline;
+    the departments with the most overdue items first."""
+    grouped: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        grouped.setdefault(row["department_id"], []).append(row)
+    ranked = sorted(grouped.items(), key=lambda kv: (-sum(r["overdue"] for r in kv[1]), kv[0]))[
+        :top
+    ]
+    return [
+        (
+            names.get(dept, str(dept)),
+            round(sum(r["progress"] for r in group) / len(group)),
+            any(r["overdue"] for r in group),
+        )
+        for dept, group in ranked
+    ]
+
+
+def plan_states(rows: list[dict[str, Any]], lang: str) -> list[tuple[str, int]]:
+    """Plan items by status, overdue ones counted apart."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = "overdue" if row["overdue"] else f"plan_{row['status']}"
+        counts[key] = counts.get(key, 0) + 1
+    return [(translate(key, lang), n) for key, n in sorted(counts.items())]

@@ -126,6 +126,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "chart_transactions": ("业务量", "Transactions"),
     "chart_cpu": ("CPU %", "CPU %"),
     "metric_days": ("指标天数", "Days of metrics"),
+    "integration_by_department": (
+        "各部门整合进度（红色：有逾期）",
+        "Integration progress by department (red: overdue)",
+    ),
+    "migration_by_department": (
+        "各部门网络迁移完成率（红色：有逾期）",
+        "Network migration done by department (red: overdue)",
+    ),
+    "migration_status": ("网络迁移状态", "Network migration status"),
     "register_system": ("登记信息系统", "Register a system"),
     "dedicated_network_name": ("专网名称", "Dedicated network name"),
 }

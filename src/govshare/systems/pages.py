@@ -346,25 +346,24 @@ def plans_page(
 ) -> Response:
     items = integration.list_items(session, caller.principal)
     moves = migration.list_migrations(session, caller.principal)
+    names = _names(session)
+    lang = language(request)
     chart_list = [
+        charts.progress_bars("integration_by_department", charts.by_department(items, names)),
         charts.progress_bars(
-            "integration_list",
-            [(i["system_name"], i["progress"], i["overdue"]) for i in items[:40]],
+            "migration_by_department",
+            charts.by_department(
+                [{**m, "progress": 100 if m["status"] == "done" else 0} for m in moves], names
+            ),
         ),
-        charts.progress_bars(
-            "network_migration",
-            [
-                (m["system_name"], 100 if m["status"] == "done" else 0, m["overdue"])
-                for m in moves[:40]
-            ],
-        ),
+        charts.counts("migration_status", charts.plan_states(moves, lang), "pie"),
     ]
     return render(
         request,
         "systems/plans.html",
         items=items,
         moves=moves,
-        names=_names(session),
+        names=names,
         charts=chart_list,
         unplanned=migration.unplanned(session, caller.principal)[:100],
     )
