@@ -109,3 +109,9 @@ def test_department_dashboard_counts_only_its_own_systems(client: TestClient, au
     assert page.status_code == 200
     assert "detached系统" not in page.text
     assert "脱离业务: 0" in page.text  # the chart's text alternative: nothing of theirs flagged
+
+
+def test_integration_list_downloads_from_the_page(client: TestClient, audited) -> None:
+    for query in ("", "?department_id="):
+        response = client.get(f"/systems/integration.xlsx{query}")
+        assert response.status_code == 200 and response.content[:2] == b"PK"

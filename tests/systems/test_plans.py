@@ -115,3 +115,46 @@ def test_dedicated_network_needs_its_name(client: TestClient, world) -> None:
         headers=officer,
     )
     assert response.status_code == 422 and response.json()["error"]["field"] == "dedicated_network"
+
+
+def test_reclassified_system_keeps_its_past(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    system_id = _system(client, officer, world.hr.id, "社保卡管理系统", mlps_level=2)
+    changed = client.patch(
+        f"/api/v1/systems/{system_id}",
+        headers=officer,
+        json={"mlps_level": 3, "state": "retired", "reason": "等保复测定级为三级后下线"},
+    )
+    assert changed.status_code == 200, changed.text
+    listed = client.get("/api/v1/systems", params={"state": "retired"}).json()
+    assert [s["id"] for s in listed["items"]] == [system_id]  # still in the inventory
+    [entry] = client.get(f"/api/v1/systems/{system_id}").json()["history"]
+    assert entry["reason"] == "等保复测定级为三级后下线"
+    assert entry["changes"] == {
+        "mlps_level": {"from": 2, "to": 3},
+        "state": {"from": "in_use", "to": "retired"},
+    }
+    refused = client.patch(
+        f"/api/v1/systems/{system_id}", headers=officer, json={"department_id": 1}
+    )
+    assert refused.status_code == 422  # moving a system between departments is not an edit
+
+
+def test_department_exports_its_own_integration_list(client: TestClient, world) -> None:
+    officer = login(client, "police.officer")
+    big = _system(client, officer, world.police.id, "公安大数据平台")
+    small = _system(client, officer, world.police.id, "治安户籍旧系统")
+    deadline = (today() + timedelta(days=30)).isoformat()
+    client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "target_system_id": big, "deadline": deadline},
+    )
+    hr = login(client, "hr.officer")
+    assert client.get("/api/v1/systems/integration", headers=hr).json() == []
+    login(client, "admin")
+    export = client.get(
+        "/api/v1/systems/integration.xlsx", params={"department_id": world.police.id}
+    )
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [r[2] for r in rows[2:]] == ["治安户籍旧系统"]

@@ -324,9 +324,8 @@ def integration_xlsx(
     caller: Caller = Depends(authorize("systems.report")),
     session: Session = Depends(db_session),
 ) -> Response:
-    items = integration.list_items(session, caller.principal, department_id)
     return Response(
-        integration.export_xlsx(items, "政务信息系统整合共享清单"),
+        integration.list_xlsx(session, caller.principal, department_id),
         media_type=XLSX,
         headers={"content-disposition": "attachment; filename=integration-list.xlsx"},
     )

@@ -9,6 +9,7 @@ from govshare.core.i18n import translate
 from govshare.systems.models import SystemMetric
 from govshare.web.dashboard import _chart
 
+
 def counts(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[str, Any]:
     """Bars or a pie of counts, drawn as on the home page; an empty chart still says so."""
     chart = _chart(title, pairs, kind)

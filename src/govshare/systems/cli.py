@@ -152,11 +152,7 @@ def report(
         if kind == "inventory":
             out.write_bytes(reports.inventory_xlsx(session, principal))
         elif kind == "integration":
-            out.write_bytes(
-                integration.export_xlsx(
-                    integration.list_items(session, principal), "政务信息系统整合共享清单"
-                )
-            )
+            out.write_bytes(integration.list_xlsx(session, principal))
         elif kind == "audit":
             run = assessment.latest_run(session)
             if run is None:

@@ -199,3 +199,8 @@ def export_xlsx(items: list[dict[str, Any]], title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def list_xlsx(session: Session, principal: Principal, department_id: int | None = None) -> bytes:
+    """The integration & sharing list as filed: one department's, or every visible one."""
+    return export_xlsx(list_items(session, principal, department_id), "政务信息系统整合共享清单")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -198,33 +198,30 @@ def load(
 
 
 def _delete_existing(session: Session, rows: pl.DataFrame) -> int:
-    """Remove stored days the batch re-sends (per system, by its day range, then exact days)."""
-    replaced = 0
-    spans = rows.group_by("system_id").agg(
-        pl.col("day").min().alias("first"),
-        pl.col("day").max().alias("last"),
-        pl.col("day").alias("days"),
-    )
-    for span in spans.iter_rows(named=True):
-        days = set(span["days"])
-        stored = session.scalars(
-            select(SystemMetric.day).where(
-                SystemMetric.system_id == span["system_id"],
-                SystemMetric.day.between(span["first"], span["last"]),
+    """Remove the stored days the batch re-sends: one range query per 500 systems finds them,
+    one executemany deletes them (a daily push for every system stays a few statements)."""
+    first, last = rows["day"].min(), rows["day"].max()
+    ids = rows["system_id"].unique().to_list()
+    stored: list[tuple[int, date]] = []
+    for start in range(0, len(ids), 500):
+        stored += session.execute(
+            select(SystemMetric.system_id, SystemMetric.day).where(
+                SystemMetric.system_id.in_(ids[start : start + 500]),
+                SystemMetric.day.between(first, last),
             )
         ).all()
-        again = [d for d in stored if d in days]
-        for start in range(0, len(again), 500):
-            chunk = again[start : start + 500]
-            replaced += (
-                session.execute(
-                    delete(SystemMetric).where(
-                        SystemMetric.system_id == span["system_id"], SystemMetric.day.in_(chunk)
-                    )
-                ).rowcount
-                or 0
-            )
-    return replaced
+    if not stored:
+        return 0
+    found = pl.DataFrame(stored, schema={"system_id": pl.Int64, "day": pl.Date}, orient="row")
+    again = found.join(rows.select("system_id", "day"), on=["system_id", "day"], how="semi")
+    if again.is_empty():
+        return 0
+    table = SystemMetric.__table__
+    session.connection().execute(  # Core executemany: the ORM has no bulk DELETE
+        delete(table).where(table.c.system_id == bindparam("sid"), table.c.day == bindparam("d")),
+        [{"sid": sid, "d": d} for sid, d in again.iter_rows()],
+    )
+    return again.height
 
 
 def write(session: Session, rows: pl.DataFrame) -> None:

@@ -47,6 +47,7 @@ NAV = [
     ("/systems/census", "systems_census", "systems.read"),
 ]
 PAGE = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 async def _form(request: Request) -> dict[str, Any]:
@@ -366,6 +367,23 @@ def plans_page(
         names=names,
         charts=chart_list,
         unplanned=migration.unplanned(session, caller.principal)[:100],
+    )
+
+
+@router.get("/systems/integration.xlsx")
+def integration_download(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.report")),
+    session: Session = Depends(db_session),
+) -> Response:
+    chosen = request.query_params.get("department_id", "")
+    content = integration.list_xlsx(
+        session, caller.principal, int(chosen) if chosen.isdigit() else None
+    )
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"content-disposition": "attachment; filename=integration-list.xlsx"},
     )
 
 
