@@ -93,6 +93,7 @@ async def department_create(request: Request, caller: Caller = Depends(authorize
         session.rollback()
         field, message = _error(exc, language(request))
         return _department_page(request, session, 422, form=data, error=message, error_field=field)
+    session.commit()  # before the redirect: see web.pages.login
     return RedirectResponse(f"/admin/departments?saved={dept.id}", status_code=303)
 
 

@@ -50,6 +50,9 @@ def login(
         return render(request, "login.html", status_code=exc.status, error=exc.localized(language(request)),
                       username=username, next_url=_safe_next(next))
     secret, _row = sessions.start_session(session, user, client_ip(request))
+    # Commit before redirecting: FastAPI runs db_session's commit after the response is sent,
+    # and on PostgreSQL the browser's next request could otherwise miss the new session.
+    session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
     set_session_cookie(request, response, secret)
     return response
