@@ -165,3 +165,18 @@ def test_consumer_may_not_upload_and_other_departments_systems_are_hidden(
     )
     assert client.get(f"/api/v1/systems/{system_id}").status_code == 404
     assert client.get("/api/v1/systems").json()["total"] == 0
+
+
+def test_a_return_cannot_rewrite_another_departments_system(
+    client: TestClient, world, db: Database
+) -> None:
+    police = login(client, "police.officer")
+    theirs = _upload(client, police, census_xlsx([census_row("浙江省公安厅", "人口信息管理系统")]))
+    assert theirs.status_code == 201
+    code = client.get("/api/v1/systems").json()["items"][0]["code"]
+    officer = login(client, "hr.officer")
+    [problem] = _problems(
+        _upload(client, officer, census_xlsx([census_row(HR, "社会保险信息系统", 系统编号=code)]))
+    )
+    assert (problem["row"], problem["column"], problem["header"]) == (2, "B", "系统编号")
+    assert _count(db) == 1

@@ -296,6 +296,7 @@ def read_census(
         if found is not None:
             rows.append((number, found))
     _duplicates(reader, rows)
+    _foreign_codes(session, reader, rows)
     if reader.problems:
         first = reader.problems[0]
         raise InvalidInput(
@@ -328,25 +329,36 @@ def _duplicates(reader: _Reader, rows: list[tuple[int, SystemIn]]) -> None:
                 seen[key] = number
 
 
+def _foreign_codes(session: Session, reader: _Reader, rows: list[tuple[int, SystemIn]]) -> None:
+    """A code given must be a system of the row's department (or new), so a return never
+    rewrites another department's system."""
+    coded = [(number, data) for number, data in rows if data.code]
+    known = inventory.by_codes(session, [data.code for _n, data in coded if data.code])
+    for number, data in coded:
+        found = known.get(data.code or "")
+        if found is not None and found.department_id != data.department_id:
+            reader.problem(
+                number,
+                "code",
+                "is not a system of the department in column A",
+                "不是 A 列所填部门的信息系统",
+            )
+
+
 def import_census(
     session: Session, actor: Actor, principal: Principal, content: bytes, filename: str
 ) -> list[CensusReturn]:
     """Validate the whole file, then create or update every system and file the returns."""
     rows = read_census(session, principal, content)
     counts: dict[int, dict[str, int]] = {}
-    for number, data in rows:
+    for _number, data in rows:
         existing = _existing(session, data)
         tally = counts.setdefault(data.department_id, {"created": 0, "updated": 0})
         if existing is None:
             inventory.create_system(session, actor, principal, data)
             tally["created"] += 1
             continue
-        if existing.department_id != data.department_id:
-            raise InvalidInput(
-                f"{SHEET} row {number}: system code {data.code} belongs to another department",
-                f"{SHEET} 第 {number} 行：系统编号 {data.code} 属于其他部门",
-                field="code",
-            )
+        assert existing.department_id == data.department_id  # _foreign_codes checked it
         inventory.apply_changes(
             session,
             actor,
