@@ -53,6 +53,7 @@ def test_row_quota_per_day(client: TestClient, world, loaded) -> None:
     assert len(client.post(f"{url}/query", headers=token, json={"purpose": P}).json()["rows"]) == 20
     download = client.get(f"{url}/download", headers=token, params={"purpose": P})
     assert download.headers["x-govshare-rows"] == "5"  # what is left of the day's 25
+    assert download.headers["x-govshare-cursor"] == "0"  # where the change feed takes over
     over = client.post(f"{url}/query", headers=token, json={"purpose": P})
     assert over.status_code == 429 and over.json()["error"]["details"]["window"] == "day"
 

@@ -247,7 +247,7 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
     media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
     answer = calls.signed(call, body, media, {
         "Content-Disposition": f'attachment; filename="{call.resource.code.replace("/", "-")}.{format}"',
-        "X-Govshare-Rows": str(rows)})
+        "X-Govshare-Rows": str(rows), "X-Govshare-Cursor": str(details["cursor"])})
     return StreamingResponse(iter([body[i:i + (1 << 16)] for i in range(0, len(body), 1 << 16)]),
                              media_type=media, headers=dict(answer.headers))
 

@@ -186,7 +186,8 @@ def download(session: Session, call: Call, caller_filter: Any, items: list[str],
         (pl.concat(frames, how="diagonal_relaxed") if frames else empty).write_parquet(buffer)
         out.write(buffer.getvalue())
     out.seek(0)
-    return out, rows, {"items": items, "format": fmt, "filter": _logged(checked, live)}
+    return out, rows, {"items": items, "format": fmt, "filter": _logged(checked, live),
+                       "cursor": live.dataset.change_seq}
 
 
 def _frame(chunk: list[Any], cols: list[Column], masked: list[bool]) -> pl.DataFrame:
