@@ -329,7 +329,8 @@ def raise_objection(body: ObjectionIn, caller: Caller = Depends(authorize("excha
 
 
 @router.get("/objections", summary="Objections raised or to answer")
-def list_objections(resource_id: int | None = None, status: str | None = Query(None, pattern="^(open|corrected|explained)$"),
+def list_objections(resource_id: int | None = None,
+                    status: str | None = Query(None, pattern="^(open|corrected|explained)$"),
                     caller: Caller = Depends(authorize("exchange.read")),
                     session: Session = Depends(db_session)) -> list[dict]:
     return [objections.objection_out(o) for o in objections.list_objections(session, caller.principal,

@@ -46,7 +46,8 @@ def chosen_items(call: Call, asked: list[str]) -> list[str]:
     known = {c.item for c in call.columns}
     unknown = [i for i in asked if i not in known]
     if unknown:
-        raise InvalidInput(f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}", field="items")
+        raise InvalidInput(f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}",
+                           field="items")
     outside = [i for i in asked if i not in call.items]
     if outside:
         raise PermissionDenied(f"item(s) {', '.join(outside)} are outside your grant",
