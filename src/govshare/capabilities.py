@@ -57,12 +57,14 @@ def collect(module: str, attribute: str) -> list[Any]:
 
 
 @cache
-def merged(module: str, attribute: str) -> dict[str, Any]:
-    """The union of every capability's mapping; a key defined twice is a bug."""
+def merged(module: str, attribute: str, strict: bool = True) -> dict[str, Any]:
+    """The union of every capability's mapping; a key defined twice is a bug — except, with
+    strict=False, for UI text, where each capability may word a shared key its own way (its
+    pages look in their own MESSAGES first; the first capability's wording is the fallback)."""
     result: dict[str, Any] = {}
     for mapping in collect(module, attribute):
         clash = result.keys() & mapping.keys()
-        if clash:
+        if clash and strict:
             raise RuntimeError(f"{module}.{attribute} defined twice: {sorted(clash)}")
-        result.update(mapping)
+        result.update({k: v for k, v in mapping.items() if k not in result})
     return result

@@ -128,14 +128,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
 
 
 def catalogue() -> dict[str, tuple[str, str]]:
-    """The shared entries above plus every capability's i18n.MESSAGES."""
+    """The shared entries above plus every capability's i18n.MESSAGES (capabilities developed in
+    parallel may word the same key differently: the first in capability order is the fallback)."""
     from govshare.capabilities import merged
 
-    return {**CATALOGUE, **merged("i18n", "MESSAGES")}
+    return {**CATALOGUE, **merged("i18n", "MESSAGES", strict=False)}
 
 
-def translate(key: str, language: str) -> str:
-    pair = catalogue().get(key)
+def own_messages(capability: str | None) -> dict[str, tuple[str, str]]:
+    """One capability's own MESSAGES, which its templates consult first."""
+    from govshare.capabilities import CAPABILITIES, part
+
+    if capability not in CAPABILITIES:
+        return {}
+    module = part(capability, "i18n")  # type: ignore[arg-type]
+    return getattr(module, "MESSAGES", {}) if module else {}
+
+
+def translate(key: str, language: str, capability: str | None = None) -> str:
+    pair = own_messages(capability).get(key) or catalogue().get(key)
     if pair is None:
         return key
     return pair[0] if language == "zh" else pair[1]

@@ -60,7 +60,8 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     base = {
         "request": request,
         "lang": lang,
-        "t": lambda key: translate(key, lang),
+        # A capability's templates (templates/<capability>/…) use its own wording first.
+        "t": lambda key: translate(key, lang, name.split("/", 1)[0] if "/" in name else None),
         "role_label": lambda role: role_label(role, lang),
         "caller": caller,
         "csrf_token": caller.csrf_token if caller else "",
