@@ -29,6 +29,7 @@ CAPABILITIES: tuple[str, ...] = (
     "workdays",
     "standards",
     "quality",
+    "catalog",
     "systems",
 )
 

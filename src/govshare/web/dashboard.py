@@ -53,7 +53,9 @@ def _alt(pairs: list[tuple[str, int]]) -> str:
     return "; ".join(f"{name}: {value}" for name, value in pairs)
 
 
-def _chart(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[str, Any]:
+def chart(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[str, Any]:
+    """A chart for templates: title key, ECharts option and its text alternative. Capabilities'
+    dashboards (the catalog census) draw theirs with it too."""
     option = _pie(pairs) if kind == "pie" else _bar([p[0] for p in pairs], [p[1] for p in pairs])
     return {"title": title, "option": option, "alt": _alt(pairs)}
 
@@ -92,8 +94,8 @@ def landing(session: Session, caller: Caller, lang: str) -> dict[str, Any]:
             Panel("clients", _count(session, select(ApiClient.id)), "/clients"),
         ]
         charts += [
-            _chart("by_division", _departments_by_division(session)),
-            _chart("by_kind", _departments_by_kind(session, lang), "pie"),
+            chart("by_division", _departments_by_division(session)),
+            chart("by_kind", _departments_by_kind(session, lang), "pie"),
         ]
     if p.has_role(Role.SECURITY_ADMIN):
         now = utcnow()
@@ -103,10 +105,10 @@ def landing(session: Session, caller: Caller, lang: str) -> dict[str, Any]:
             Panel("tokens", _count(session, select(ApiToken.id).where(
                 ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)), "/clients"),
         ]
-        charts.append(_chart("by_role", _users_by_role(session, lang), "pie"))
+        charts.append(chart("by_role", _users_by_role(session, lang), "pie"))
     if p.has_role(Role.AUDIT_ADMIN):
         panels.append(Panel("audit", _count(session, select(AuditRecord.id)), "/audit"))
-        charts.append(_chart("audit_by_day", events_per_day(session)))
+        charts.append(chart("audit_by_day", events_per_day(session)))
         recent = list(session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(10)))
     if not p.is_platform_wide and p.department_id:
         dept = session.get(Department, p.department_id)
