@@ -279,8 +279,8 @@ def main() -> None:
         print(f"{defect:18} {len(want):8,} {len(got):9,} {shown!s:>13}  {same}", file=sys.stderr)
         if defect in SHARED and same != "yes":
             found_all = False
-    print(f"govshare     {gov_rps:12,.0f} rows/s  {gov['seconds']:.2f}s  peak {gov['peak_mb']:.0f} MB  score {gov['score']}",
-          file=sys.stderr)
+    print(f"govshare     {gov_rps:12,.0f} rows/s  {gov['seconds']:.2f}s  peak {gov['peak_mb']:.0f} MB  "
+          f"score {gov['score']}", file=sys.stderr)
     print(f"frictionless {fric_rps:12,.0f} rows/s  {fric['seconds']:.2f}s  peak {fric['peak_mb']:.0f} MB",
           file=sys.stderr)
     print(f"ratio {ratio:.1f}× (target {TARGET_RATIO}×); every seeded defect found, shared rules agree: {found_all}",
