@@ -126,17 +126,24 @@ def _base_cte(dialect: str, terms: list[list[str]], filters: Filters, params: di
             f"WHERE {where})")
 
 
-def _facets(session: Session, cte: str, params: dict[str, Any]) -> tuple[int, dict[str, dict[str, int]]]:
+def _facets_and_page(session: Session, cte: str, params: dict[str, Any], order: str
+                     ) -> tuple[int, dict[str, dict[str, int]], list[int]]:
+    """One statement, so the full-text match runs once: the total, every facet's counts, and
+    the ids of the requested page in order."""
     parts = ["SELECT 'total' AS facet, '' AS value, count(*) AS n FROM f"]
     parts += [f"SELECT '{name}', {expr}, count(*) FROM f GROUP BY {expr}" for name, expr in _FACET_EXPR.items()]
+    parts.append(f"SELECT 'page', CAST(id AS VARCHAR(20)), row_number() OVER (ORDER BY {order}) "
+                 f"FROM (SELECT * FROM f ORDER BY {order} LIMIT :limit OFFSET :offset) p")
     rows = session.execute(text(cte + " " + " UNION ALL ".join(parts)), params).all()
-    total, counts = 0, {name: {} for name in FACETS}
+    total, counts, page = 0, {name: {} for name in FACETS}, []
     for facet, value, n in rows:
         if facet == "total":
             total = n
+        elif facet == "page":
+            page.append((n, int(value)))
         elif value not in (None, ""):
             counts[facet][str(value)] = n
-    return total, counts
+    return total, counts, [rid for _pos, rid in sorted(page)]
 
 
 def _facet_labels(session: Session, counts: dict[str, dict[str, int]], lang: str) -> dict[str, list[dict[str, Any]]]:
@@ -168,8 +175,7 @@ def _region_names(session: Session, codes: list[str]) -> dict[str, str]:
 
 
 def search(session: Session, query: str = "", filters: Filters | None = None, sort: str | None = None,
-           limit: int = 20, offset: int = 0, lang: str = "zh", facets: bool = True,
-           stale_days: int = 15) -> Result:
+           limit: int = 20, offset: int = 0, lang: str = "zh", stale_days: int = 15) -> Result:
     filters = filters or Filters()
     terms = parse_query(session, query)
     sort = sort or ("relevance" if terms else "published")
@@ -181,27 +187,22 @@ def search(session: Session, query: str = "", filters: Filters | None = None, so
     dialect = session.get_bind().dialect.name
     params: dict[str, Any] = {}
     cte = _base_cte(dialect, terms, filters, params)
-    total, counts = _facets(session, cte, params) if facets else (0, {name: {} for name in FACETS})
-    rows = session.execute(text(f"{cte} SELECT * FROM f ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"),
-                           {**params, "limit": limit, "offset": offset}).mappings().all()
-    if not facets:
-        total = len(rows) + offset
-    return Result(query=query, terms=terms, total=total,
-                  hits=_hits(session, rows, terms, stale_days),
-                  facets=_facet_labels(session, counts, lang) if facets else {})
+    total, counts, page = _facets_and_page(session, cte, {**params, "limit": limit, "offset": offset},
+                                           SORTS[sort])
+    return Result(query=query, terms=terms, total=total, hits=_hits(session, page, terms, stale_days),
+                  facets=_facet_labels(session, counts, lang))
 
 
-def _hits(session: Session, rows: list[Any], terms: list[list[str]], stale_days: int) -> list[dict[str, Any]]:
-    if not rows:
+def _hits(session: Session, ids: list[int], terms: list[list[str]], stale_days: int) -> list[dict[str, Any]]:
+    if not ids:
         return []
-    ids = [r["id"] for r in rows]
     resources = {r.id: r for r in session.scalars(select(CatalogResource).where(CatalogResource.id.in_(ids)))}
     providers = dict(session.execute(select(Department.id, Department.name).where(
-        Department.id.in_({r["provider_id"] for r in rows}))).all())
+        Department.id.in_({r.provider_id for r in resources.values()}))).all())
     words = [w for group in terms for w in group]
     hits = []
-    for row in rows:
-        resource = resources[row["id"]]
+    for rid in ids:
+        resource = resources[rid]
         version = resource.published_version
         assert version is not None
         hits.append({
