@@ -180,11 +180,13 @@ class SearchTerm(Base):
 
 
 class SearchDocument(Base):
-    """The segmented text of a published resource (jieba words, single characters and character
-    pairs). The backend's full-text index (FTS5 table or tsvector column) is built from it."""
+    """The search tokens of a published resource (single characters, character pairs, latin
+    words): of all its text, and of its name alone (a match in the name ranks first). The
+    backend's full-text index (FTS5 table or tsvector columns) is built from them."""
 
     __tablename__ = "catalog_search_doc"
 
     resource_id: Mapped[int] = mapped_column(
         ForeignKey("catalog_resource.id", ondelete="CASCADE"), primary_key=True)
     tokens: Mapped[str] = mapped_column(Text, nullable=False)
+    name_tokens: Mapped[str] = mapped_column(Text, nullable=False, default="")

@@ -70,6 +70,7 @@ def upgrade() -> None:
     op.create_table('catalog_search_doc',
     sa.Column('resource_id', sa.Integer(), nullable=False),
     sa.Column('tokens', sa.Text(), nullable=False),
+    sa.Column('name_tokens', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['resource_id'], ['catalog_resource.id'], name=op.f('fk_catalog_search_doc_resource_id_catalog_resource'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('resource_id', name=op.f('pk_catalog_search_doc'))
     )
@@ -144,32 +145,38 @@ def upgrade() -> None:
     # ### end Alembic commands ###
 
 
+FTS_TABLES = (("catalog_fts", "tokens"), ("catalog_name_fts", "name_tokens"))
+
+
 def _create_full_text_index() -> None:
     """The segmented tokens of catalog_search_doc, indexed by the backend's full-text engine.
     The application writes only catalog_search_doc; the index follows it by itself."""
     if op.get_bind().dialect.name == "sqlite":
-        op.execute("CREATE VIRTUAL TABLE catalog_fts USING fts5(tokens, content='catalog_search_doc', "
-                   "content_rowid='resource_id', tokenize='unicode61 remove_diacritics 0')")
-        op.execute("CREATE TRIGGER catalog_search_doc_ai AFTER INSERT ON catalog_search_doc BEGIN "
-                   "INSERT INTO catalog_fts(rowid, tokens) VALUES (new.resource_id, new.tokens); END")
-        op.execute("CREATE TRIGGER catalog_search_doc_ad AFTER DELETE ON catalog_search_doc BEGIN "
-                   "INSERT INTO catalog_fts(catalog_fts, rowid, tokens) VALUES ('delete', old.resource_id, old.tokens); END")
-        op.execute("CREATE TRIGGER catalog_search_doc_au AFTER UPDATE ON catalog_search_doc BEGIN "
-                   "INSERT INTO catalog_fts(catalog_fts, rowid, tokens) VALUES ('delete', old.resource_id, old.tokens); "
-                   "INSERT INTO catalog_fts(rowid, tokens) VALUES (new.resource_id, new.tokens); END")
+        # Two indexes: all text, and names alone (short posting lists, for ranking name matches).
+        for table, column in FTS_TABLES:
+            op.execute(f"CREATE VIRTUAL TABLE {table} USING fts5({column}, content='catalog_search_doc', "
+                       "content_rowid='resource_id', tokenize='unicode61 remove_diacritics 0')")
+        inserts = " ".join(f"INSERT INTO {t}(rowid, {c}) VALUES (new.resource_id, new.{c});" for t, c in FTS_TABLES)
+        deletes = " ".join(f"INSERT INTO {t}({t}, rowid, {c}) VALUES ('delete', old.resource_id, old.{c});"
+                           for t, c in FTS_TABLES)
+        op.execute(f"CREATE TRIGGER catalog_search_doc_ai AFTER INSERT ON catalog_search_doc BEGIN {inserts} END")
+        op.execute(f"CREATE TRIGGER catalog_search_doc_ad AFTER DELETE ON catalog_search_doc BEGIN {deletes} END")
+        op.execute(f"CREATE TRIGGER catalog_search_doc_au AFTER UPDATE ON catalog_search_doc BEGIN {deletes} {inserts} END")
     else:
         # Tokens are taken as lexemes as they are (no parser, no stemming): the same tokens
         # SQLite indexes, so both backends find the same resources.
-        op.execute("ALTER TABLE catalog_search_doc ADD COLUMN tsv tsvector GENERATED ALWAYS AS "
-                   "(array_to_tsvector(string_to_array(tokens, ' '))) STORED")
-        op.execute("CREATE INDEX ix_catalog_search_doc_tsv ON catalog_search_doc USING gin (tsv)")
+        for column, source in (("tsv", "tokens"), ("name_tsv", "name_tokens")):
+            op.execute(f"ALTER TABLE catalog_search_doc ADD COLUMN {column} tsvector GENERATED ALWAYS AS "
+                       f"(array_to_tsvector(string_to_array({source}, ' '))) STORED")
+            op.execute(f"CREATE INDEX ix_catalog_search_doc_{column} ON catalog_search_doc USING gin ({column})")
 
 
 def _drop_full_text_index() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for trigger in ("ai", "ad", "au"):
             op.execute(f"DROP TRIGGER IF EXISTS catalog_search_doc_{trigger}")
-        op.execute("DROP TABLE IF EXISTS catalog_fts")
+        for table, _column in FTS_TABLES:
+            op.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def downgrade() -> None:
