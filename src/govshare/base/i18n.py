@@ -36,6 +36,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cert_copy": ("证照样式", "Rendered copy"),
     "cert_pdf": ("下载 PDF", "Download PDF"),
     "cert_long_term": ("长期", "no expiry"),
+    "base_rows_chart": ("各信息库记录数", "Rows per library"),
     "person": ("自然人", "Person"),
     "organisation": ("法人", "Organisation"),
 }
