@@ -44,16 +44,29 @@ def consumer_token(db) -> str:  # type: ignore[no-untyped-def]
     from govshare.standards.identifiers import make_uscc
 
     with db.session() as session:
-        dept = departments.create_department(session, ACTOR, DepartmentIn(
-            name="浙江省卫生健康委员会", uscc=make_uscc("1", "1", "330000", "00123456"), division_code="330000",
-            kind=DepartmentKind.GOVERNMENT))
-        client = clients.register_client(session, operator_principal(), ACTOR, ClientIn(
-            name="全民健康信息平台", department_id=dept.id))
+        dept = departments.create_department(
+            session,
+            ACTOR,
+            DepartmentIn(
+                name="浙江省卫生健康委员会",
+                uscc=make_uscc("1", "1", "330000", "00123456"),
+                division_code="330000",
+                kind=DepartmentKind.GOVERNMENT,
+            ),
+        )
+        client = clients.register_client(
+            session, operator_principal(), ACTOR, ClientIn(name="全民健康信息平台", department_id=dept.id)
+        )
         officer = Principal(kind="user", name="bench", department_id=dept.id, roles=frozenset({Role.DATA_OFFICER}))
-        access_requests.submit(session, officer, ACTOR, RequestIn(
-            resource_id=resource_of(session, "person").id, purpose=PURPOSE, scenario="社保经办"))  # type: ignore
-        secret, _ = clients.issue_token(session, operator_principal(), ACTOR, client.id,
-                                        TokenIn(scopes=["exchange"], days=30))
+        access_requests.submit(
+            session,
+            officer,
+            ACTOR,
+            RequestIn(resource_id=resource_of(session, "person").id, purpose=PURPOSE, scenario="社保经办"),
+        )  # type: ignore
+        secret, _ = clients.issue_token(
+            session, operator_principal(), ACTOR, client.id, TokenIn(scopes=["exchange"], days=30)
+        )
         return secret
 
 
@@ -92,8 +105,11 @@ def main() -> None:
             started = time.perf_counter()
             for n, (number, name) in enumerate(picks.iter_rows()):
                 t0 = time.perf_counter()
-                answer = http.post("/api/v1/base/persons/verify", headers=headers, json={
-                    "purpose": PURPOSE, "id_number": number, "name": name if n % 2 else name + "某"})
+                answer = http.post(
+                    "/api/v1/base/persons/verify",
+                    headers=headers,
+                    json={"purpose": PURPOSE, "id_number": number, "name": name if n % 2 else name + "某"},
+                )
                 latencies.append(time.perf_counter() - t0)
                 assert answer.status_code == 200 and answer.json()["match"] is bool(n % 2), answer.text
             api_seconds = time.perf_counter() - started
@@ -105,17 +121,32 @@ def main() -> None:
             started = time.perf_counter()
             for number, _ in picks.iter_rows():
                 t0 = time.perf_counter()
-                conn.execute(text(f'SELECT "{name_col}" FROM "{table}" WHERE "{id_col}" = :v LIMIT 1'),
-                             {"v": number}).first()
+                conn.execute(
+                    text(f'SELECT "{name_col}" FROM "{table}" WHERE "{id_col}" = :v LIMIT 1'), {"v": number}
+                ).first()
                 raw.append(time.perf_counter() - t0)
             raw_seconds = time.perf_counter() - started
     value, baseline = count / api_seconds, count / raw_seconds
-    print(f"{args.backend}, {persons:,} persons: {count} verifications through the exchange: {value:,.0f}/s, "
-          f"p99 {p99(latencies):.1f} ms; raw SQL lookup {baseline:,.0f}/s, p99 {p99(raw):.2f} ms")
-    result_line("base_verify", "verifications_per_second", value, baseline, value / baseline, TARGET_P99_MS,
-                p99(latencies) <= TARGET_P99_MS, {"persons": persons, "calls": count,
-                                                   "p99_ms": round(p99(latencies), 2),
-                                                   "raw_p99_ms": round(p99(raw), 3), "backend": args.backend})
+    print(
+        f"{args.backend}, {persons:,} persons: {count} verifications through the exchange: {value:,.0f}/s, "
+        f"p99 {p99(latencies):.1f} ms; raw SQL lookup {baseline:,.0f}/s, p99 {p99(raw):.2f} ms"
+    )
+    result_line(
+        "base_verify",
+        "verifications_per_second",
+        value,
+        baseline,
+        value / baseline,
+        TARGET_P99_MS,
+        p99(latencies) <= TARGET_P99_MS,
+        {
+            "persons": persons,
+            "calls": count,
+            "p99_ms": round(p99(latencies), 2),
+            "raw_p99_ms": round(p99(raw), 3),
+            "backend": args.backend,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -56,9 +56,14 @@ def run_suite(db, suite: str, count: int, people) -> dict[str, float]:  # type: 
     started = time.perf_counter()
     assert all(engine.verify(keys.public_key, content, s) for s in signatures)
     raw_verify = time.perf_counter() - started
-    return {"issue_per_s": count / issued, "verify_per_s": len(ids) / verified, "pairs_per_s": count / (issued + verified),
-            "raw_sign_per_s": count / raw_sign, "raw_verify_per_s": count / raw_verify,
-            "raw_pairs_per_s": count / (raw_sign + raw_verify)}
+    return {
+        "issue_per_s": count / issued,
+        "verify_per_s": len(ids) / verified,
+        "pairs_per_s": count / (issued + verified),
+        "raw_sign_per_s": count / raw_sign,
+        "raw_verify_per_s": count / raw_verify,
+        "raw_pairs_per_s": count / (raw_sign + raw_verify),
+    }
 
 
 def main() -> None:
@@ -78,16 +83,30 @@ def main() -> None:
         for suite, count in counts.items():
             results[suite] = run_suite(db, suite, count, people)
             r = results[suite]
-            print(f"{suite}: {count} certificates: issued {r['issue_per_s']:,.0f}/s, verified {r['verify_per_s']:,.0f}/s; "
-                  f"raw sign {r['raw_sign_per_s']:,.0f}/s, raw verify {r['raw_verify_per_s']:,.0f}/s")
+            print(
+                f"{suite}: {count} certificates: issued {r['issue_per_s']:,.0f}/s, "
+                f"verified {r['verify_per_s']:,.0f}/s; "
+                f"raw sign {r['raw_sign_per_s']:,.0f}/s, raw verify {r['raw_verify_per_s']:,.0f}/s"
+            )
     intl = results["intl"]
-    result_line("certificates", "intl_issue_verify_pairs_per_second", intl["pairs_per_s"], intl["raw_pairs_per_s"],
-                intl["pairs_per_s"] / intl["raw_pairs_per_s"], TARGET, intl["pairs_per_s"] >= TARGET,
-                {"intl": counts["intl"], "sm": counts["sm"],
-                 "sm_issue_per_s": round(results["sm"]["issue_per_s"], 1),
-                 "sm_verify_per_s": round(results["sm"]["verify_per_s"], 1),
-                 "intl_issue_per_s": round(intl["issue_per_s"], 1), "intl_verify_per_s": round(intl["verify_per_s"], 1),
-                 "backend": args.backend})
+    result_line(
+        "certificates",
+        "intl_issue_verify_pairs_per_second",
+        intl["pairs_per_s"],
+        intl["raw_pairs_per_s"],
+        intl["pairs_per_s"] / intl["raw_pairs_per_s"],
+        TARGET,
+        intl["pairs_per_s"] >= TARGET,
+        {
+            "intl": counts["intl"],
+            "sm": counts["sm"],
+            "sm_issue_per_s": round(results["sm"]["issue_per_s"], 1),
+            "sm_verify_per_s": round(results["sm"]["verify_per_s"], 1),
+            "intl_issue_per_s": round(intl["issue_per_s"], 1),
+            "intl_verify_per_s": round(intl["verify_per_s"], 1),
+            "backend": args.backend,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,9 @@ def bare_write(db, frame) -> float:  # type: ignore[no-untyped-def]
     from govshare.exchange import tables
 
     table = Table("ds_999999_1", MetaData(), *[Column(f"c{n}", Text()) for n in range(frame.width)])
-    text = frame.rename({c: f"c{n}" for n, c in enumerate(frame.columns)}).cast({f"c{n}": str for n in range(frame.width)})
+    text = frame.rename({c: f"c{n}" for n, c in enumerate(frame.columns)}).cast(
+        {f"c{n}": str for n in range(frame.width)}
+    )
     started = time.perf_counter()
     with db.engine.begin() as conn:
         table.create(conn)
@@ -61,10 +63,13 @@ def main() -> None:
         assert version.status.value == "live" and version.rows_live == persons, version.error
         bare = bare_write(db, frame)
     value, baseline = persons / total, persons / bare
-    print(f"{args.backend}: {persons:,} persons: generated in {generated:.1f} s, generated+loaded in {total:.1f} s "
-          f"({value:,.0f}/s); bare bulk write of the same frame {bare:.1f} s ({baseline:,.0f}/s)")
-    result_line("generate", "persons_per_second", value, baseline, value / baseline, round(TARGET),
-                value >= TARGET, persons)
+    print(
+        f"{args.backend}: {persons:,} persons: generated in {generated:.1f} s, generated+loaded in {total:.1f} s "
+        f"({value:,.0f}/s); bare bulk write of the same frame {bare:.1f} s ({baseline:,.0f}/s)"
+    )
+    result_line(
+        "generate", "persons_per_second", value, baseline, value / baseline, round(TARGET), value >= TARGET, persons
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,11 @@ def library_id(client: TestClient, headers: dict[str, str], key: str) -> int:
 def grant(client: TestClient, username: str, resource_id: int, **extra: Any) -> dict[str, Any]:
     """An unconditional base resource: the request is granted at once."""
     headers = login(client, username)
-    answer = client.post("/api/v1/exchange/requests", headers=headers, json={
-        "resource_id": resource_id, "purpose": PURPOSE, "scenario": "社保经办窗口", **extra})
+    answer = client.post(
+        "/api/v1/exchange/requests",
+        headers=headers,
+        json={"resource_id": resource_id, "purpose": PURPOSE, "scenario": "社保经办窗口", **extra},
+    )
     assert answer.status_code == 201, answer.text
     assert answer.json()["status"] == "approved", answer.json()
     return answer.json()

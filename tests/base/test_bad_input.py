@@ -24,8 +24,7 @@ from tests.base.conftest import ACTOR
 
 
 def _bad_persons(province) -> pl.DataFrame:  # type: ignore[no-untyped-def]
-    persons = province.frames.persons.select(PERSON_COLUMNS).head(10).with_columns(
-        pl.col("出生日期").cast(pl.String))
+    persons = province.frames.persons.select(PERSON_COLUMNS).head(10).with_columns(pl.col("出生日期").cast(pl.String))
     ids = persons["公民身份号码"].to_list()
     good = ids[1]
     ids[1] = good[:17] + ("0" if good[17] != "0" else "1")  # wrong check character
@@ -52,8 +51,12 @@ def test_every_bad_row_is_reported_and_nothing_is_written(db: Database, province
     error = refused.value
     assert error.code == "bad_rows" and "nothing was loaded" in error.message
     rows = {(r["row"], r["field"], r["code"]) for r in error.details["rows"]}
-    assert rows == {(3, "公民身份号码", "check_char"), (5, "公民身份号码", "birth_date"),
-                    (8, "公民身份号码", "duplicate"), (10, "出生日期", "birth_date")}
+    assert rows == {
+        (3, "公民身份号码", "check_char"),
+        (5, "公民身份号码", "birth_date"),
+        (8, "公民身份号码", "duplicate"),
+        (10, "出生日期", "birth_date"),
+    }
     assert all("*" in r["value"] for r in error.details["rows"] if r["field"] == "公民身份号码")  # masked
     assert _versions(db) == before  # no version, not even a rejected one
 

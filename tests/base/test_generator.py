@@ -42,11 +42,12 @@ def test_legal_persons_and_records_agree_with_the_population() -> None:
         checked = check_uscc(code)
         assert checked.ok and not checked.warnings, (code, checked.reason)
     assert set(frames.legal_persons["法定代表人公民身份号码"]) <= ids
-    kinds = dict(zip(frames.legal_persons["主体类型"], frames.legal_persons["统一社会信用代码"].str.slice(0, 1)))
+    legal = frames.legal_persons
+    kinds = dict(zip(legal["主体类型"], legal["统一社会信用代码"].str.slice(0, 1), strict=True))
     assert kinds.get("enterprise") == "9" and kinds.get("institution") == "1"
     married = frames.marriage
     assert set(married["配偶公民身份号码"]) <= ids
-    pairs = set(zip(married["公民身份号码"], married["配偶公民身份号码"]))
+    pairs = set(zip(married["公民身份号码"], married["配偶公民身份号码"], strict=False))
     assert all((b, a) in pairs for a, b in pairs)  # both spouses hold the record
     assert set(frames.social_security["单位统一社会信用代码"]) <= set(frames.legal_persons["统一社会信用代码"])
     subjects = set(frames.credit["主体代码"])
@@ -55,8 +56,9 @@ def test_legal_persons_and_records_agree_with_the_population() -> None:
 
 def test_cli_writes_files_and_builds_the_libraries(db: Database, world, tmp_path: Path) -> None:
     runner = CliRunner()
-    files = runner.invoke(app, ["base", "generate", "--scale", "tiny", "--out", str(tmp_path), "--file-format", "csv",
-                                "--format", "json"])
+    files = runner.invoke(
+        app, ["base", "generate", "--scale", "tiny", "--out", str(tmp_path), "--file-format", "csv", "--format", "json"]
+    )
     assert files.exit_code == 0, files.output
     assert pl.read_csv(json.loads(files.stdout)["persons"]).height == 300
     built = runner.invoke(app, ["base", "generate", "--scale", "tiny", "--format", "json"])

@@ -38,9 +38,13 @@ def test_each_library_is_an_unconditional_base_resource_of_its_lead_department(d
 
 def test_base_item_cannot_be_cataloged_conditional_or_not_shared(client: TestClient, world) -> None:
     headers = login(client, "police.officer")
-    for share_type, extra in (("conditional", {"share_conditions": "仅限公安业务"}),
-                              ("not_shared", {"share_conditions": "", "share_basis": "《居民身份证法》第六条"})):
-        data = entry(f"人口基础信息（{share_type}）", catalog="base", class_code="101001", share_type=share_type, **extra)
+    for share_type, extra in (
+        ("conditional", {"share_conditions": "仅限公安业务"}),
+        ("not_shared", {"share_conditions": "", "share_basis": "《居民身份证法》第六条"}),
+    ):
+        data = entry(
+            f"人口基础信息（{share_type}）", catalog="base", class_code="101001", share_type=share_type, **extra
+        )
         created = client.post("/api/v1/catalog/resources", json=data, headers=headers)
         assert created.status_code == 201, created.text
         assert "base_unconditional" in [f["code"] for f in created.json()["findings"]]
@@ -52,31 +56,45 @@ def test_base_item_cannot_be_cataloged_conditional_or_not_shared(client: TestCli
         assert "unconditionally" in error["message"]
 
 
-def test_verify_citizen_and_look_up_enterprise_through_the_exchange(client: TestClient, db: Database,
-                                                                     province) -> None:
+def test_verify_citizen_and_look_up_enterprise_through_the_exchange(client: TestClient, db: Database, province) -> None:
     headers = login(client, "hr.user")
     person = province.frames.persons.row(0, named=True)
-    refused = client.post("/api/v1/base/persons/verify", headers=headers, json={
-        "purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"]})
+    refused = client.post(
+        "/api/v1/base/persons/verify",
+        headers=headers,
+        json={"purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"]},
+    )
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "no_grant"
 
     grant(client, "hr.user", library_id(client, headers, "person"))
     grant(client, "hr.user", library_id(client, headers, "enterprise"))
     headers = login(client, "hr.user")
-    same = client.post("/api/v1/base/persons/verify", headers=headers, json={
-        "purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"]})
+    same = client.post(
+        "/api/v1/base/persons/verify",
+        headers=headers,
+        json={"purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"]},
+    )
     assert same.status_code == 200, same.text
     assert same.json()["match"] is True
-    assert verify_receipt(Receipt.from_header(same.headers["x-govshare-receipt"]), node_keypair().public_key,
-                          same.content).ok
-    wrong = client.post("/api/v1/base/persons/verify", headers=headers, json={
-        "purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"] + "某"})
-    assert wrong.json() == {"resource": wrong.json()["resource"], "found": True, "match": False,
-                            "items": {"公民身份号码": True, "姓名": False}}
+    assert verify_receipt(
+        Receipt.from_header(same.headers["x-govshare-receipt"]), node_keypair().public_key, same.content
+    ).ok
+    wrong = client.post(
+        "/api/v1/base/persons/verify",
+        headers=headers,
+        json={"purpose": PURPOSE, "id_number": person["公民身份号码"], "name": person["姓名"] + "某"},
+    )
+    assert wrong.json() == {
+        "resource": wrong.json()["resource"],
+        "found": True,
+        "match": False,
+        "items": {"公民身份号码": True, "姓名": False},
+    }
 
     enterprise = province.frames.legal_persons.filter(pl.col("主体类型") == "enterprise").row(0, named=True)
-    found = client.get(f"/api/v1/base/legal-persons/{enterprise['统一社会信用代码']}", headers=headers,
-                       params={"purpose": PURPOSE})
+    found = client.get(
+        f"/api/v1/base/legal-persons/{enterprise['统一社会信用代码']}", headers=headers, params={"purpose": PURPOSE}
+    )
     assert found.status_code == 200, found.text
     row = found.json()["rows"][0]
     assert row["机构名称"] == enterprise["机构名称"]
@@ -87,8 +105,9 @@ def test_verify_citizen_and_look_up_enterprise_through_the_exchange(client: Test
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "credit_code"
 
     with db.session() as session:
-        records = session.scalars(select(AuditRecord).where(AuditRecord.action.in_(
-            ("exchange.verify", "exchange.query")))).all()
+        records = session.scalars(
+            select(AuditRecord).where(AuditRecord.action.in_(("exchange.verify", "exchange.query")))
+        ).all()
         assert len(records) == 4  # three allowed, the first refused
         assert {r.outcome for r in records} == {"success", "denied"}
         logged = " ".join(r.details for r in records)
@@ -101,8 +120,11 @@ def test_download_and_change_feed_of_the_person_library(client: TestClient, db: 
     resource_id = library_id(client, headers, "person")
     grant(client, "hr.user", resource_id)
     headers = login(client, "hr.user")
-    download = client.get(f"/api/v1/exchange/resources/{resource_id}/download", headers=headers,
-                          params={"purpose": PURPOSE, "format": "csv"})
+    download = client.get(
+        f"/api/v1/exchange/resources/{resource_id}/download",
+        headers=headers,
+        params={"purpose": PURPOSE, "format": "csv"},
+    )
     assert download.status_code == 200
     assert len(list(csv.DictReader(io.StringIO(download.text)))) == 300
 
@@ -110,8 +132,9 @@ def test_download_and_change_feed_of_the_person_library(client: TestClient, db: 
     changed = persons.head(1).with_columns(pl.lit("3").alias("人员状态"))  # emigrated
     version = population.load_persons(db, ACTOR, changed, LoadMode.UPSERT)
     assert version.status.value == "live" and version.changes == 1 and version.rows_live == 300
-    feed = client.get(f"/api/v1/exchange/resources/{resource_id}/changes", headers=headers,
-                      params={"purpose": PURPOSE, "cursor": 0})
+    feed = client.get(
+        f"/api/v1/exchange/resources/{resource_id}/changes", headers=headers, params={"purpose": PURPOSE, "cursor": 0}
+    )
     assert feed.status_code == 200, feed.text
     [change] = feed.json()["changes"]
     assert change["op"] == "upsert" and change["row"]["人员状态"] == "3"

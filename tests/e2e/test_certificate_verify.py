@@ -24,14 +24,33 @@ def _issue(db: Database) -> str:
     prepare(db, ACTOR)
     holder = make_citizen_id("330106", date(1990, 5, 17), 123)
     with db.session() as session:
-        cert = certificates.issue(session, certificates.admin_principal(ACTOR), ACTOR, certificates.IssueRequest(
-            "0101", holder, "陈晓燕", {"姓名": "陈晓燕", "性别": "男", "民族": "汉", "出生日期": "1990-05-17",
-                                     "住址": "浙江省杭州市西湖区文三路1号", "签发机关": "杭州市公安局西湖分局"}))
+        cert = certificates.issue(
+            session,
+            certificates.admin_principal(ACTOR),
+            ACTOR,
+            certificates.IssueRequest(
+                "0101",
+                holder,
+                "陈晓燕",
+                {
+                    "姓名": "陈晓燕",
+                    "性别": "男",
+                    "民族": "汉",
+                    "出生日期": "1990-05-17",
+                    "住址": "浙江省杭州市西湖区文三路1号",
+                    "签发机关": "杭州市公安局西湖分局",
+                },
+            ),
+        )
         return cert.identifier
 
 
-def test_verify_by_identifier_then_see_a_tampered_one_rejected(page, live_server: str, db: Database,  # type: ignore[no-untyped-def]
-                                                               world) -> None:
+def test_verify_by_identifier_then_see_a_tampered_one_rejected(
+    page,
+    live_server: str,
+    db: Database,  # type: ignore[no-untyped-def]
+    world,
+) -> None:
     identifier = _issue(db)
     page.goto(f"{live_server}/certificates/verify")
     page.fill("#cert-id", identifier)

@@ -9,7 +9,6 @@ These routes only find the right resource for a person, a credit code or a certi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,37 +20,25 @@ from sqlalchemy.orm import Session
 from govshare.base import certificates, credit, legal_persons, rendering
 from govshare.base.libraries import BY_KEY, LIBRARIES, resource_of
 from govshare.base.models import Certificate, CertificateType
-from govshare.core.errors import AppError, NotFound
+from govshare.core.errors import NotFound
 from govshare.core.signing import issue_receipt
 from govshare.exchange import calls, data
+from govshare.exchange.api import _data_call as _through_exchange  # the exchange's call protocol
 from govshare.exchange.calls import RECEIPT_HEADER, REQUEST_ID_HEADER
 from govshare.exchange.grants import live_grant
 from govshare.web.deps import Caller, authorize, db_session, language, public
 
 router = APIRouter(tags=["base 基础信息库与电子证照"])
 Purpose = Field(min_length=2, max_length=500, description="用途（使用目的），记入审计")
-Work = Callable[[calls.Call], tuple[dict[str, Any], int, dict[str, Any]]]
 
 
 def _library_id(session: Session, key: str) -> int:
     resource = resource_of(session, key)
     if resource is None:
-        raise NotFound(f"the {BY_KEY[key].name} library is not cataloged on this node",
-                       f"本节点尚未编目{BY_KEY[key].name}")
+        raise NotFound(
+            f"the {BY_KEY[key].name} library is not cataloged on this node", f"本节点尚未编目{BY_KEY[key].name}"
+        )
     return resource.id
-
-
-def _through_exchange(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
-                      work: Work) -> Response:
-    """The exchange's data-call protocol (grant, limits, audit, statistics, receipt)."""
-    try:
-        call = calls.begin(session, caller, resource_id, operation, purpose)
-        payload, rows, details = work(call)
-    except AppError as exc:
-        calls.refused(session, caller, resource_id, operation, purpose, exc)
-        raise
-    calls.finish(session, call, rows, details)
-    return calls.signed_json(call, payload)
 
 
 # --- libraries ---------------------------------------------------------------------------------
@@ -62,10 +49,18 @@ def libraries(caller: Caller = Depends(authorize("base.read")), session: Session
     out = []
     for library in LIBRARIES:
         resource = resource_of(session, library.key)
-        out.append({"key": library.key, "domain": library.domain, "name": library.name,
-                    "resource_id": resource.id if resource else None, "code": resource.code if resource else None,
-                    "provider_id": resource.provider_id if resource else None, "key_items": list(library.key_items),
-                    "items": [i.name for i in library.items]})
+        out.append(
+            {
+                "key": library.key,
+                "domain": library.domain,
+                "name": library.name,
+                "resource_id": resource.id if resource else None,
+                "code": resource.code if resource else None,
+                "provider_id": resource.provider_id if resource else None,
+                "key_items": list(library.key_items),
+                "items": [i.name for i in library.items],
+            }
+        )
     return out
 
 
@@ -77,13 +72,20 @@ class PersonVerifyIn(BaseModel):
 
 
 @router.post("/api/v1/base/persons/verify", summary="Verify a citizen's ID number and name 人口核验")
-def verify_person(body: PersonVerifyIn, caller: Caller = Depends(authorize("base.lookup")),
-                  session: Session = Depends(db_session)) -> Response:
+def verify_person(
+    body: PersonVerifyIn, caller: Caller = Depends(authorize("base.lookup")), session: Session = Depends(db_session)
+) -> Response:
     values = {"公民身份号码": body.id_number.strip().upper(), **body.values}
     if body.name is not None:
         values["姓名"] = body.name
-    return _through_exchange(session, caller, _library_id(session, "person"), "verify", body.purpose,
-                             lambda call: data.verify(session, call, values))
+    return _through_exchange(
+        session,
+        caller,
+        _library_id(session, "person"),
+        "verify",
+        body.purpose,
+        lambda call: data.verify(session, call, values),
+    )
 
 
 class LinkedIn(BaseModel):
@@ -92,35 +94,57 @@ class LinkedIn(BaseModel):
 
 
 @router.post("/api/v1/base/persons/{kind}", summary="A person's social security, marriage or education record")
-def person_record(kind: str, body: LinkedIn, caller: Caller = Depends(authorize("base.lookup")),
-                  session: Session = Depends(db_session)) -> Response:
+def person_record(
+    kind: str,
+    body: LinkedIn,
+    caller: Caller = Depends(authorize("base.lookup")),
+    session: Session = Depends(db_session),
+) -> Response:
     if kind not in ("social_security", "marriage", "education", "person"):
         raise NotFound(f"no person library {kind!r}", f"没有人口信息库 {kind}")
     return _by_key(session, caller, kind, {"公民身份号码": body.id_number.strip().upper()}, body.purpose)
 
 
 def _by_key(session: Session, caller: Caller, key: str, where: dict[str, Any], purpose: str) -> Response:
-    return _through_exchange(session, caller, _library_id(session, key), "query", purpose,
-                             lambda call: data.query(session, call, where, [], 100, 0))
+    return _through_exchange(
+        session,
+        caller,
+        _library_id(session, key),
+        "query",
+        purpose,
+        lambda call: data.query(session, call, where, [], 100, 0),
+    )
 
 
 @router.get("/api/v1/base/legal-persons/{credit_code}", summary="A legal person by credit code 法人查询")
-def legal_person(credit_code: str, purpose: str = Query(..., min_length=2, max_length=500),
-                 caller: Caller = Depends(authorize("base.lookup")), session: Session = Depends(db_session)) -> Response:
+def legal_person(
+    credit_code: str,
+    purpose: str = Query(..., min_length=2, max_length=500),
+    caller: Caller = Depends(authorize("base.lookup")),
+    session: Session = Depends(db_session),
+) -> Response:
     key = legal_persons.library_for(credit_code)
     return _by_key(session, caller, key, {"统一社会信用代码": credit_code.strip().upper()}, purpose)
 
 
 @router.get("/api/v1/base/credit/{subject}", summary="Credit records of a person or legal person 信用记录")
-def credit_records(subject: str, purpose: str = Query(..., min_length=2, max_length=500),
-                   caller: Caller = Depends(authorize("base.lookup")), session: Session = Depends(db_session)) -> Response:
+def credit_records(
+    subject: str,
+    purpose: str = Query(..., min_length=2, max_length=500),
+    caller: Caller = Depends(authorize("base.lookup")),
+    session: Session = Depends(db_session),
+) -> Response:
     credit.subject_kind(subject)
     return _by_key(session, caller, "credit", {"主体代码": subject.strip().upper()}, purpose)
 
 
 @router.get("/api/v1/base/divisions/{code}", summary="A division with its point 行政区划")
-def division(code: str, purpose: str = Query(..., min_length=2, max_length=500),
-             caller: Caller = Depends(authorize("base.lookup")), session: Session = Depends(db_session)) -> Response:
+def division(
+    code: str,
+    purpose: str = Query(..., min_length=2, max_length=500),
+    caller: Caller = Depends(authorize("base.lookup")),
+    session: Session = Depends(db_session),
+) -> Response:
     return _by_key(session, caller, "division", {"行政区划代码": code.strip()}, purpose)
 
 
@@ -130,9 +154,20 @@ def division(code: str, purpose: str = Query(..., min_length=2, max_length=500),
 @router.get("/api/v1/certificates/types", summary="Certificate types 证照类型")
 def certificate_types(caller: Caller = Depends(authorize("base.read")), session: Session = Depends(db_session)) -> list:
     counts = dict(session.execute(select(Certificate.type_id, func.count()).group_by(Certificate.type_id)).all())
-    return [{"code": t.code, "name": t.name, "name_en": t.name_en, "issuer_id": t.issuer_id,
-             "holder_kind": t.holder_kind, "items": [i["name"] for i in t.items], "validity_years": t.validity_years,
-             "resource_id": t.resource_id, "issued": counts.get(t.id, 0)} for t in certificates.list_types(session)]
+    return [
+        {
+            "code": t.code,
+            "name": t.name,
+            "name_en": t.name_en,
+            "issuer_id": t.issuer_id,
+            "holder_kind": t.holder_kind,
+            "items": [i["name"] for i in t.items],
+            "validity_years": t.validity_years,
+            "resource_id": t.resource_id,
+            "issued": counts.get(t.id, 0),
+        }
+        for t in certificates.list_types(session)
+    ]
 
 
 class IssueIn(BaseModel):
@@ -144,10 +179,15 @@ class IssueIn(BaseModel):
 
 
 @router.post("/api/v1/certificates", status_code=201, summary="Issue a certificate 签发")
-def issue(body: IssueIn, caller: Caller = Depends(authorize("base.certificate.issue")),
-          session: Session = Depends(db_session)) -> dict:
-    cert = certificates.issue(session, caller.principal, caller.actor, certificates.IssueRequest(
-        body.type_code, body.holder_code, body.holder_name, body.data, body.trust_grade))
+def issue(
+    body: IssueIn, caller: Caller = Depends(authorize("base.certificate.issue")), session: Session = Depends(db_session)
+) -> dict:
+    cert = certificates.issue(
+        session,
+        caller.principal,
+        caller.actor,
+        certificates.IssueRequest(body.type_code, body.holder_code, body.holder_name, body.data, body.trust_grade),
+    )
     ctype = session.get(CertificateType, cert.type_id)
     return certificates.certificate_out(cert, ctype)  # type: ignore[arg-type]
 
@@ -157,14 +197,21 @@ class RevokeIn(BaseModel):
 
 
 @router.post("/api/v1/certificates/{identifier}/revoke", summary="Revoke 注销")
-def revoke(identifier: str, body: RevokeIn, caller: Caller = Depends(authorize("base.certificate.revoke")),
-           session: Session = Depends(db_session)) -> dict:
+def revoke(
+    identifier: str,
+    body: RevokeIn,
+    caller: Caller = Depends(authorize("base.certificate.revoke")),
+    session: Session = Depends(db_session),
+) -> dict:
     cert = certificates.revoke(session, caller.principal, caller.actor, identifier, body.reason)
     return certificates.summary_out(cert, session.get(CertificateType, cert.type_id))  # type: ignore[arg-type]
 
 
-@router.get("/api/v1/certificates/{identifier}/verify", summary="Verify by identifier (public) 验真",
-            dependencies=[Depends(public)])
+@router.get(
+    "/api/v1/certificates/{identifier}/verify",
+    summary="Verify by identifier (public) 验真",
+    dependencies=[Depends(public)],
+)
 def verify_by_identifier(request: Request, identifier: str, session: Session = Depends(db_session)) -> dict:
     return certificates.verify(session, identifier).out(language(request))
 
@@ -174,8 +221,11 @@ class PresentedIn(BaseModel):
     signature: str = Field(min_length=1, max_length=400, description="发证机关签名（base64）")
 
 
-@router.post("/api/v1/certificates/verify", summary="Verify a presented copy and its signature (public)",
-             dependencies=[Depends(public)])
+@router.post(
+    "/api/v1/certificates/verify",
+    summary="Verify a presented copy and its signature (public)",
+    dependencies=[Depends(public)],
+)
 def verify_presented(request: Request, body: PresentedIn, session: Session = Depends(db_session)) -> dict:
     identifier = str(body.certificate.get("identifier", ""))
     return certificates.verify(session, identifier, body.certificate, body.signature).out(language(request))
@@ -189,13 +239,15 @@ class HolderIn(BaseModel):
 def _signed(request_id: str, subject: str, payload: dict[str, Any]) -> Response:
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), default=str).encode()
     receipt = issue_receipt(request_id, subject, body)
-    return Response(body, media_type="application/json",
-                    headers={RECEIPT_HEADER: receipt.header(), REQUEST_ID_HEADER: request_id})
+    return Response(
+        body, media_type="application/json", headers={RECEIPT_HEADER: receipt.header(), REQUEST_ID_HEADER: request_id}
+    )
 
 
 @router.post("/api/v1/certificates/holders", summary="List a holder's certificates under grants 按持证主体查询")
-def holder_certificates(body: HolderIn, caller: Caller = Depends(authorize("base.certificate.read")),
-                        session: Session = Depends(db_session)) -> Response:
+def holder_certificates(
+    body: HolderIn, caller: Caller = Depends(authorize("base.certificate.read")), session: Session = Depends(db_session)
+) -> Response:
     """One exchange call per certificate type the caller holds a grant for (each audited);
     types without a grant are named, not listed."""
     granted, missing, found = [], [], []
@@ -212,8 +264,9 @@ def holder_certificates(body: HolderIn, caller: Caller = Depends(authorize("base
         call = calls.begin(session, caller, ctype.resource_id, "query", body.purpose)  # type: ignore[arg-type]
         rows = certificates.for_holder(session, body.holder_code, [ctype.id])
         found += [certificates.summary_out(c, ctype) for c in rows]
-        calls.finish(session, call, len(rows), {"holder": calls.pseudonym(body.holder_code.strip().upper()),
-                                                "type": ctype.code})
+        calls.finish(
+            session, call, len(rows), {"holder": calls.pseudonym(body.holder_code.strip().upper()), "type": ctype.code}
+        )
         request_ids.append(call.request_id)
     payload = {"holder_code": body.holder_code.strip().upper(), "certificates": found, "types_without_grant": missing}
     return _signed(request_ids[0] if request_ids else "none", "certificates", payload)
@@ -225,8 +278,12 @@ class FetchIn(BaseModel):
 
 
 @router.post("/api/v1/certificates/{identifier}/fetch", summary="Fetch one certificate under a grant 获取")
-def fetch(identifier: str, body: FetchIn, caller: Caller = Depends(authorize("base.certificate.read")),
-          session: Session = Depends(db_session)) -> Response:
+def fetch(
+    identifier: str,
+    body: FetchIn,
+    caller: Caller = Depends(authorize("base.certificate.read")),
+    session: Session = Depends(db_session),
+) -> Response:
     cert = certificates.find(session, identifier)
     ctype = session.get(CertificateType, cert.type_id) if cert else None
     if cert is None or ctype is None or ctype.resource_id is None:
@@ -237,15 +294,23 @@ def fetch(identifier: str, body: FetchIn, caller: Caller = Depends(authorize("ba
     def work(call: calls.Call) -> tuple[dict[str, Any], int, dict[str, Any]]:
         nonlocal granted
         granted = None if call.grant is None else list(call.items)  # None: the issuer itself
-        return certificates.certificate_out(cert, ctype, granted), 1, {"certificate": cert.identifier,
-                                                                        "format": body.format}
+        return (
+            certificates.certificate_out(cert, ctype, granted),
+            1,
+            {"certificate": cert.identifier, "format": body.format},
+        )
 
     answer = _through_exchange(session, caller, ctype.resource_id, "query", body.purpose, work)
     if body.format == "json":
         return answer
-    rendered = rendering.pdf(cert, ctype, session, granted) if body.format == "pdf" else \
-        rendering.html(cert, ctype, session, granted).encode()
+    rendered = (
+        rendering.pdf(cert, ctype, session, granted)
+        if body.format == "pdf"
+        else rendering.html(cert, ctype, session, granted).encode()
+    )
     media = "application/pdf" if body.format == "pdf" else "text/html; charset=utf-8"
     request_id = answer.headers[REQUEST_ID_HEADER]
     receipt = issue_receipt(request_id, ctype.code, rendered)
-    return Response(rendered, media_type=media, headers={RECEIPT_HEADER: receipt.header(), REQUEST_ID_HEADER: request_id})
+    return Response(
+        rendered, media_type=media, headers={RECEIPT_HEADER: receipt.header(), REQUEST_ID_HEADER: request_id}
+    )

@@ -21,7 +21,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -45,10 +45,12 @@ from govshare.orgs.models import Department
 from govshare.standards.identifiers import check_citizen_id, check_uscc
 
 PERSON, ORGANISATION = "person", "organisation"
-GRADE_MEANING = {"A": ("发证机关电子印章签发，可直接使用", "issued under the issuer's seal; usable directly"),
-                 "B": ("窗口人员核验，可复用", "checked by a window clerk; reusable"),
-                 "C": ("申请人上传，原件待核", "uploaded by the applicant; original to be checked"),
-                 "D": ("申请人承诺制作", "made by the applicant under pledge")}
+GRADE_MEANING = {
+    "A": ("发证机关电子印章签发，可直接使用", "issued under the issuer's seal; usable directly"),
+    "B": ("窗口人员核验，可复用", "checked by a window clerk; reusable"),
+    "C": ("申请人上传，原件待核", "uploaded by the applicant; original to be checked"),
+    "D": ("申请人承诺制作", "made by the applicant under pledge"),
+}
 
 
 @dataclass(frozen=True)
@@ -63,22 +65,62 @@ class TypeSpec:
 
 
 TYPES: tuple[TypeSpec, ...] = (
-    TypeSpec("0101", "居民身份证", "Resident identity card", "公安", PERSON,
-             ("姓名", "性别", "民族", "出生日期", "住址", "签发机关"), 20),
-    TypeSpec("0102", "居民户口簿", "Household register", "公安", PERSON,
-             ("户号", "户主姓名", "住址", "与户主关系"), None),
-    TypeSpec("0201", "结婚证", "Marriage certificate", "民政", PERSON,
-             ("持证人", "配偶姓名", "配偶公民身份号码", "登记日期", "登记机关"), None),
-    TypeSpec("0301", "营业执照", "Business licence", "市场监督管理", ORGANISATION,
-             ("名称", "类型", "法定代表人", "注册资本", "成立日期", "住所"), None),
-    TypeSpec("0401", "学位证书", "Degree certificate", "教育", PERSON,
-             ("姓名", "学位", "学科专业", "授予单位", "证书编号"), None),
-    TypeSpec("0501", "机动车驾驶证", "Driving licence", "公安", PERSON,
-             ("姓名", "准驾车型", "初次领证日期", "住址"), 6),
+    TypeSpec(
+        "0101",
+        "居民身份证",
+        "Resident identity card",
+        "公安",
+        PERSON,
+        ("姓名", "性别", "民族", "出生日期", "住址", "签发机关"),
+        20,
+    ),
+    TypeSpec(
+        "0102", "居民户口簿", "Household register", "公安", PERSON, ("户号", "户主姓名", "住址", "与户主关系"), None
+    ),
+    TypeSpec(
+        "0201",
+        "结婚证",
+        "Marriage certificate",
+        "民政",
+        PERSON,
+        ("持证人", "配偶姓名", "配偶公民身份号码", "登记日期", "登记机关"),
+        None,
+    ),
+    TypeSpec(
+        "0301",
+        "营业执照",
+        "Business licence",
+        "市场监督管理",
+        ORGANISATION,
+        ("名称", "类型", "法定代表人", "注册资本", "成立日期", "住所"),
+        None,
+    ),
+    TypeSpec(
+        "0401",
+        "学位证书",
+        "Degree certificate",
+        "教育",
+        PERSON,
+        ("姓名", "学位", "学科专业", "授予单位", "证书编号"),
+        None,
+    ),
+    TypeSpec(
+        "0501", "机动车驾驶证", "Driving licence", "公安", PERSON, ("姓名", "准驾车型", "初次领证日期", "住址"), 6
+    ),
 )
 # The metadata every certificate resource carries (GB/T 36903 core metadata).
-COMMON_ITEMS = ("证照标识", "证照类型代码", "证照名称", "持证主体代码", "持证主体名称", "颁发机构", "颁发日期", "有效期至",
-                "证照状态", "可信等级")
+COMMON_ITEMS = (
+    "证照标识",
+    "证照类型代码",
+    "证照名称",
+    "持证主体代码",
+    "持证主体名称",
+    "颁发机构",
+    "颁发日期",
+    "有效期至",
+    "证照状态",
+    "可信等级",
+)
 
 
 # --- identifiers ------------------------------------------------------------------------------
@@ -101,8 +143,9 @@ def make_identifier(issuer_code: str, type_code: str, serial: int) -> str:
 
 
 def identifier_ok(identifier: str) -> bool:
-    return (len(identifier) == 31 and all(c in _ALNUM for c in identifier)
-            and mod37_36(identifier[:-1]) == identifier[-1])
+    return (
+        len(identifier) == 31 and all(c in _ALNUM for c in identifier) and mod37_36(identifier[:-1]) == identifier[-1]
+    )
 
 
 # --- types -------------------------------------------------------------------------------------
@@ -112,11 +155,19 @@ def _type_entry(spec: TypeSpec, provider_id: int) -> ResourceIn:
     items = [ItemIn(name=n, data_type=DataType.STRING, length=100) for n in COMMON_ITEMS]
     items += [ItemIn(name=n, data_type=DataType.STRING, length=200) for n in spec.items if n not in COMMON_ITEMS]
     return ResourceIn(
-        catalog=CatalogKind.BASE, class_code="105001", name=f"{spec.name}电子证照", provider_id=provider_id,
+        catalog=CatalogKind.BASE,
+        class_code="105001",
+        name=f"{spec.name}电子证照",
+        provider_id=provider_id,
         summary=f"{spec.name}电子证照（类型代码 {spec.code}），按持证主体代码查询和获取，凭证照标识验真。",
-        format=ResourceFormat.INTERFACE, share_type=ShareType.UNCONDITIONAL, share_mode=ShareMode.PLATFORM,
-        share_method=ResourceFormat.INTERFACE, update_cycle=UpdateCycle.REALTIME, system_name="电子证照库",
-        items=items)
+        format=ResourceFormat.INTERFACE,
+        share_type=ShareType.UNCONDITIONAL,
+        share_mode=ShareMode.PLATFORM,
+        share_method=ResourceFormat.INTERFACE,
+        update_cycle=UpdateCycle.REALTIME,
+        system_name="电子证照库",
+        items=items,
+    )
 
 
 def ensure_types(session: Session, actor: Actor, province: str = "330000") -> dict[str, CertificateType]:
@@ -130,13 +181,26 @@ def ensure_types(session: Session, actor: Actor, province: str = "330000") -> di
             issuer = lead_department(session, actor, spec.issuer, province)
             data = _type_entry(spec, issuer.id)
             resource = find_resource(session, issuer.id, data.name) or publish_entry(session, actor, data)
-            found = CertificateType(code=spec.code, name=spec.name, name_en=spec.name_en, issuer_id=issuer.id,
-                                    holder_kind=spec.holder_kind, items=[{"name": n} for n in spec.items],
-                                    validity_years=spec.validity_years, resource_id=resource.id)
+            found = CertificateType(
+                code=spec.code,
+                name=spec.name,
+                name_en=spec.name_en,
+                issuer_id=issuer.id,
+                holder_kind=spec.holder_kind,
+                items=[{"name": n} for n in spec.items],
+                validity_years=spec.validity_years,
+                resource_id=resource.id,
+            )
             session.add(found)
             session.flush()
-            audit.record(session, actor, "base.certificate_type.create", object_type="base_certificate_type",
-                         object_id=found.id, details={"code": spec.code, "name": spec.name, "issuer_id": issuer.id})
+            audit.record(
+                session,
+                actor,
+                "base.certificate_type.create",
+                object_type="base_certificate_type",
+                object_id=found.id,
+                details={"code": spec.code, "name": spec.name, "issuer_id": issuer.id},
+            )
         out[spec.code] = found
     return out
 
@@ -157,10 +221,17 @@ def get_type(session: Session, code: str) -> CertificateType:
 
 def signed_content(cert: Certificate, type_code: str) -> dict[str, Any]:
     """Everything the signature covers, as the holder's copy shows it."""
-    return {"identifier": cert.identifier, "type_code": type_code, "issuer_code": cert.issuer_code,
-            "holder_code": cert.holder_code, "holder_name": cert.holder_name,
-            "issued_on": cert.issued_on.isoformat(), "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
-            "trust_grade": cert.trust_grade, "data": dict(cert.data)}
+    return {
+        "identifier": cert.identifier,
+        "type_code": type_code,
+        "issuer_code": cert.issuer_code,
+        "holder_code": cert.holder_code,
+        "holder_name": cert.holder_name,
+        "issued_on": cert.issued_on.isoformat(),
+        "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
+        "trust_grade": cert.trust_grade,
+        "data": dict(cert.data),
+    }
 
 
 def canonical(content: dict[str, Any]) -> bytes:
@@ -171,8 +242,11 @@ def _check_holder(kind: str, code: str) -> str:
     checked = check_citizen_id(code) if kind == PERSON else check_uscc(code)
     if not checked.ok or checked.normalized is None:
         what = "citizen ID number" if kind == PERSON else "unified social credit code"
-        raise InvalidInput(f"holder {code!r} is not a valid {what}: {checked.reason}",
-                           f"持证主体代码 {code} 无效：{checked.reason_zh}", field="holder_code")
+        raise InvalidInput(
+            f"holder {code!r} is not a valid {what}: {checked.reason}",
+            f"持证主体代码 {code} 无效：{checked.reason_zh}",
+            field="holder_code",
+        )
     return checked.normalized
 
 
@@ -181,10 +255,14 @@ def _check_data(ctype: CertificateType, data: dict[str, Any]) -> dict[str, str]:
     unknown = [k for k in data if k not in names]
     missing = [n for n in names if n not in data]
     if unknown or missing:
-        raise InvalidInput(f"{ctype.name} takes exactly the items {', '.join(names)}; unknown: {', '.join(unknown) or '-'};"
-                           f" missing: {', '.join(missing) or '-'}",
-                           f"{ctype.name}的信息项应为：{'、'.join(names)}；多余：{'、'.join(unknown) or '无'}；"
-                           f"缺少：{'、'.join(missing) or '无'}", field="data", details={"unknown": unknown, "missing": missing})
+        raise InvalidInput(
+            f"{ctype.name} takes exactly the items {', '.join(names)}; unknown: {', '.join(unknown) or '-'};"
+            f" missing: {', '.join(missing) or '-'}",
+            f"{ctype.name}的信息项应为：{'、'.join(names)}；多余：{'、'.join(unknown) or '无'}；"
+            f"缺少：{'、'.join(missing) or '无'}",
+            field="data",
+            details={"unknown": unknown, "missing": missing},
+        )
     return {n: str(data[n]) for n in names}
 
 
@@ -192,8 +270,10 @@ def _may_issue(principal: Principal, ctype: CertificateType) -> None:
     if principal.has_role(Role.PLATFORM_ADMIN) and principal.department_id is None:
         return
     if principal.department_id != ctype.issuer_id:
-        raise PermissionDenied(f"only the issuing department issues or revokes {ctype.name} certificates",
-                               f"只有发证机关可以签发或注销{ctype.name}")
+        raise PermissionDenied(
+            f"only the issuing department issues or revokes {ctype.name} certificates",
+            f"只有发证机关可以签发或注销{ctype.name}",
+        )
 
 
 @dataclass
@@ -231,19 +311,33 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def build(ctype: CertificateType, issuer: Department, request: IssueRequest, serial: int, signer: Signer,
-          actor: Actor) -> Certificate:
+def build(
+    ctype: CertificateType, issuer: Department, request: IssueRequest, serial: int, signer: Signer, actor: Actor
+) -> Certificate:
     if request.trust_grade not in TRUST_GRADES:
-        raise InvalidInput(f"trust grade must be one of {', '.join(TRUST_GRADES)}", "可信等级应为 A、B、C、D 之一",
-                           field="trust_grade")
+        raise InvalidInput(
+            f"trust grade must be one of {', '.join(TRUST_GRADES)}", "可信等级应为 A、B、C、D 之一", field="trust_grade"
+        )
     issued_on = request.issued_on or today()
     valid_until = add_years(issued_on, ctype.validity_years) if ctype.validity_years else None
-    cert = Certificate(identifier=make_identifier(issuer.uscc, ctype.code, serial), type_id=ctype.id, serial=serial,
-                       holder_code=_check_holder(ctype.holder_kind, request.holder_code.strip()),
-                       holder_name=request.holder_name.strip(), issuer_code=issuer.uscc,
-                       data=_check_data(ctype, request.data), issued_on=issued_on, valid_until=valid_until,
-                       trust_grade=request.trust_grade, suite=signer.suite, key_id=signer.key_id, signature="",
-                       status="valid", issued_at=utcnow(), issued_by=actor.name)
+    cert = Certificate(
+        identifier=make_identifier(issuer.uscc, ctype.code, serial),
+        type_id=ctype.id,
+        serial=serial,
+        holder_code=_check_holder(ctype.holder_kind, request.holder_code.strip()),
+        holder_name=request.holder_name.strip(),
+        issuer_code=issuer.uscc,
+        data=_check_data(ctype, request.data),
+        issued_on=issued_on,
+        valid_until=valid_until,
+        trust_grade=request.trust_grade,
+        suite=signer.suite,
+        key_id=signer.key_id,
+        signature="",
+        status="valid",
+        issued_at=utcnow(),
+        issued_by=actor.name,
+    )
     cert.signature = signer.sign(signed_content(cert, ctype.code))
     return cert
 
@@ -256,13 +350,20 @@ def issue(session: Session, principal: Principal, actor: Actor, request: IssueRe
     cert = build(ctype, issuer, request, _next_serial(session, ctype), Signer(), actor)
     session.add(cert)
     session.flush()
-    audit.record(session, actor, "base.certificate.issue", object_type="base_certificate", object_id=cert.identifier,
-                 details={"type": ctype.code, "holder": _pseudonym(cert.holder_code), "grade": cert.trust_grade})
+    audit.record(
+        session,
+        actor,
+        "base.certificate.issue",
+        object_type="base_certificate",
+        object_id=cert.identifier,
+        details={"type": ctype.code, "holder": _pseudonym(cert.holder_code), "grade": cert.trust_grade},
+    )
     return cert
 
 
-def issue_many(session: Session, actor: Actor, type_code: str, requests: list[IssueRequest],
-               progress: Any = None) -> int:
+def issue_many(
+    session: Session, actor: Actor, type_code: str, requests: list[IssueRequest], progress: Any = None
+) -> int:
     """Bulk issue for the generator: one audit record for the batch, one signature each."""
     ctype = get_type(session, type_code)
     issuer = session.get(Department, ctype.issuer_id)
@@ -275,8 +376,14 @@ def issue_many(session: Session, actor: Actor, type_code: str, requests: list[Is
             progress(n)
     session.add_all(certs)
     session.flush()
-    audit.record(session, actor, "base.certificate.issue_bulk", object_type="base_certificate_type",
-                 object_id=ctype.code, details={"count": len(certs), "first_serial": serial})
+    audit.record(
+        session,
+        actor,
+        "base.certificate.issue_bulk",
+        object_type="base_certificate_type",
+        object_id=ctype.code,
+        details={"count": len(certs), "first_serial": serial},
+    )
     return len(certs)
 
 
@@ -305,15 +412,26 @@ class Verification:
         if cert is not None and ctype is not None:
             holder = mask_citizen_id(cert.holder_code) if ctype.holder_kind == PERSON else cert.holder_code
             name = mask_name(cert.holder_name) if ctype.holder_kind == PERSON else cert.holder_name
-            shown = {"type_code": ctype.code, "type_name": ctype.name if language == "zh" else ctype.name_en,
-                     "issuer_code": cert.issuer_code, "holder_code": holder, "holder_name": name,
-                     "issued_on": cert.issued_on.isoformat(),
-                     "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
-                     "trust_grade": cert.trust_grade, "trust_grade_meaning": GRADE_MEANING[cert.trust_grade][
-                         0 if language == "zh" else 1], "suite": cert.suite}
-        return {"identifier": self.identifier, "ok": self.ok, "status": self.status,
-                "reasons": [zh if language == "zh" else en for en, zh in self.reasons], "certificate": shown,
-                "revoked_at": self.revocation.revoked_at.isoformat() if self.revocation else None}
+            shown = {
+                "type_code": ctype.code,
+                "type_name": ctype.name if language == "zh" else ctype.name_en,
+                "issuer_code": cert.issuer_code,
+                "holder_code": holder,
+                "holder_name": name,
+                "issued_on": cert.issued_on.isoformat(),
+                "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
+                "trust_grade": cert.trust_grade,
+                "trust_grade_meaning": GRADE_MEANING[cert.trust_grade][0 if language == "zh" else 1],
+                "suite": cert.suite,
+            }
+        return {
+            "identifier": self.identifier,
+            "ok": self.ok,
+            "status": self.status,
+            "reasons": [zh if language == "zh" else en for en, zh in self.reasons],
+            "certificate": shown,
+            "revoked_at": self.revocation.revoked_at.isoformat() if self.revocation else None,
+        }
 
 
 def find(session: Session, identifier: str) -> Certificate | None:
@@ -329,8 +447,11 @@ def _signature_ok(cert: Certificate, content: dict[str, Any], signature: str) ->
     except ValueError:
         return False, "the signature is not valid base64", "签名不是有效的 base64 编码"
     if not get_suite(cert.suite).verify(public, canonical(content), raw):
-        return False, "the content does not match the issuer's signature: the certificate was altered",\
-            "证照内容与发证机关的签名不符：证照已被篡改"
+        return (
+            False,
+            "the content does not match the issuer's signature: the certificate was altered",
+            "证照内容与发证机关的签名不符：证照已被篡改",
+        )
     return True, "", ""
 
 
@@ -340,15 +461,20 @@ def _differences(stored: dict[str, Any], presented: dict[str, Any]) -> list[str]
     return fields + [f"data.{k}" for k in sorted(set(data_s) | set(data_p)) if data_s.get(k) != data_p.get(k)]
 
 
-def verify(session: Session, identifier: str, presented: dict[str, Any] | None = None,
-           signature: str | None = None) -> Verification:
+def verify(
+    session: Session, identifier: str, presented: dict[str, Any] | None = None, signature: str | None = None
+) -> Verification:
     """Checks the stored certificate's signature (and, when given, the holder's copy and its
     signature against it); reports revocation and expiry."""
     identifier = identifier.strip().upper()
     result = Verification(identifier, False, "unknown")
     if not identifier_ok(identifier):
-        result.reasons.append(("the identifier's check character is wrong or its layout is not a certificate "
-                               "identifier", "证照标识校验位错误或格式不符"))
+        result.reasons.append(
+            (
+                "the identifier's check character is wrong or its layout is not a certificate identifier",
+                "证照标识校验位错误或格式不符",
+            )
+        )
         return result
     cert = find(session, identifier)
     if cert is None:
@@ -366,8 +492,12 @@ def verify(session: Session, identifier: str, presented: dict[str, Any] | None =
         changed = _differences(stored, presented)
         if changed:
             result.status = "tampered"
-            result.reasons.append((f"the copy presented differs from the issued certificate in: {', '.join(changed)}",
-                                   f"所出示的证照与签发记录不一致：{'、'.join(changed)}"))
+            result.reasons.append(
+                (
+                    f"the copy presented differs from the issued certificate in: {', '.join(changed)}",
+                    f"所出示的证照与签发记录不一致：{'、'.join(changed)}",
+                )
+            )
     if signature is not None and signature != cert.signature:
         ok2, en2, zh2 = _signature_ok(cert, presented or stored, signature)
         if not ok2:
@@ -376,8 +506,9 @@ def verify(session: Session, identifier: str, presented: dict[str, Any] | None =
     if result.status == "tampered":
         return result
     if cert.status == "revoked":
-        result.revocation = session.scalar(select(CertificateRevocation).where(
-            CertificateRevocation.certificate_id == cert.id))
+        result.revocation = session.scalar(
+            select(CertificateRevocation).where(CertificateRevocation.certificate_id == cert.id)
+        )
         when = result.revocation.revoked_at.date().isoformat() if result.revocation else "?"
         why = result.revocation.reason if result.revocation else ""
         result.status = "revoked"
@@ -385,7 +516,9 @@ def verify(session: Session, identifier: str, presented: dict[str, Any] | None =
         return result
     if cert.valid_until and cert.valid_until < today():
         result.status = "expired"
-        result.reasons.append((f"expired on {cert.valid_until.isoformat()}", f"已于 {cert.valid_until.isoformat()} 过期"))
+        result.reasons.append(
+            (f"expired on {cert.valid_until.isoformat()}", f"已于 {cert.valid_until.isoformat()} 过期")
+        )
         return result
     result.ok, result.status = True, "valid"
     return result
@@ -404,8 +537,14 @@ def revoke(session: Session, principal: Principal, actor: Actor, identifier: str
         raise InvalidInput("give the reason for revoking", "注销须说明理由", field="reason")
     cert.status = "revoked"
     session.add(CertificateRevocation(certificate_id=cert.id, reason=reason.strip()[:2000], revoked_by=actor.name))
-    audit.record(session, actor, "base.certificate.revoke", object_type="base_certificate", object_id=cert.identifier,
-                 details={"type": ctype.code, "holder": _pseudonym(cert.holder_code), "reason": reason.strip()[:500]})
+    audit.record(
+        session,
+        actor,
+        "base.certificate.revoke",
+        object_type="base_certificate",
+        object_id=cert.identifier,
+        details={"type": ctype.code, "holder": _pseudonym(cert.holder_code), "reason": reason.strip()[:500]},
+    )
     return cert
 
 
@@ -415,9 +554,13 @@ def revoke(session: Session, principal: Principal, actor: Actor, identifier: str
 def for_holder(session: Session, holder_code: str, type_ids: list[int]) -> list[Certificate]:
     if not type_ids:
         return []
-    return list(session.scalars(select(Certificate).where(
-        Certificate.holder_code == holder_code.strip().upper(), Certificate.type_id.in_(type_ids))
-        .order_by(Certificate.issued_on.desc(), Certificate.id)))
+    return list(
+        session.scalars(
+            select(Certificate)
+            .where(Certificate.holder_code == holder_code.strip().upper(), Certificate.type_id.in_(type_ids))
+            .order_by(Certificate.issued_on.desc(), Certificate.id)
+        )
+    )
 
 
 def certificate_out(cert: Certificate, ctype: CertificateType, items: list[str] | None = None) -> dict[str, Any]:
@@ -427,15 +570,27 @@ def certificate_out(cert: Certificate, ctype: CertificateType, items: list[str] 
     content = signed_content(cert, ctype.code)
     if items is not None:
         content["data"] = {k: v for k, v in content["data"].items() if k in items}
-    return {"certificate": content, "type_name": ctype.name, "signature": cert.signature, "suite": cert.suite,
-            "key_id": cert.key_id, "status": cert.status, "complete": items is None or set(content["data"]) ==
-            set(cert.data)}
+    return {
+        "certificate": content,
+        "type_name": ctype.name,
+        "signature": cert.signature,
+        "suite": cert.suite,
+        "key_id": cert.key_id,
+        "status": cert.status,
+        "complete": items is None or set(content["data"]) == set(cert.data),
+    }
 
 
 def summary_out(cert: Certificate, ctype: CertificateType) -> dict[str, Any]:
-    return {"identifier": cert.identifier, "type_code": ctype.code, "type_name": ctype.name,
-            "issued_on": cert.issued_on.isoformat(), "valid_until": cert.valid_until.isoformat() if cert.valid_until
-            else None, "status": cert.status, "trust_grade": cert.trust_grade}
+    return {
+        "identifier": cert.identifier,
+        "type_code": ctype.code,
+        "type_name": ctype.name,
+        "issued_on": cert.issued_on.isoformat(),
+        "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
+        "status": cert.status,
+        "trust_grade": cert.trust_grade,
+    }
 
 
 def admin_principal(actor: Actor) -> Principal:

@@ -13,8 +13,9 @@ from govshare.cli_support import database, operator, operator_principal, unit_of
 from govshare.core.errors import AppError
 from govshare.core.output import FormatOption, emit, fail
 
-base_app = typer.Typer(help="Base libraries: population, legal persons, spatial, credit. 基础信息库。",
-                       no_args_is_help=True)
+base_app = typer.Typer(
+    help="Base libraries: population, legal persons, spatial, credit. 基础信息库。", no_args_is_help=True
+)
 cert_app = typer.Typer(help="Electronic certificates: issue, verify, revoke. 电子证照。", no_args_is_help=True)
 COMMANDS = [("base", base_app), ("cert", cert_app)]
 
@@ -22,8 +23,9 @@ SCALES = ("tiny", "small", "medium", "large")
 
 
 def progress_bar():  # type: ignore[no-untyped-def]
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+    )
 
 
 def stepper(bar):  # type: ignore[no-untyped-def]
@@ -48,15 +50,22 @@ def _guard(work):  # type: ignore[no-untyped-def]
 
 
 @base_app.command("init")
-def init_command(province: str = typer.Option("330000", help="province division code"), fmt: str = FormatOption) -> None:
+def init_command(
+    province: str = typer.Option("330000", help="province division code"), fmt: str = FormatOption
+) -> None:
     """Catalog the base libraries and certificate types (idempotent)."""
     from govshare.base.build import prepare
     from govshare.base.libraries import LIBRARIES, resource_of
 
     _guard(lambda: prepare(database(), operator(), province))
     with unit_of_work() as session:
-        emit([{"library": lib.key, "name": lib.name, "code": (r := resource_of(session, lib.key)) and r.code}
-              for lib in LIBRARIES], fmt)
+        emit(
+            [
+                {"library": lib.key, "name": lib.name, "code": (r := resource_of(session, lib.key)) and r.code}
+                for lib in LIBRARIES
+            ],
+            fmt,
+        )
 
 
 @base_app.command("generate")
@@ -80,8 +89,15 @@ def generate_command(
         return
     with progress_bar() as bar:
         summary = _guard(lambda: build_province(database(), operator(), chosen, seed, province, stepper(bar)))
-    emit({"scale": summary.scale, "rows": summary.rows, "certificates": summary.certificates,
-          "seconds": summary.seconds}, fmt)
+    emit(
+        {
+            "scale": summary.scale,
+            "rows": summary.rows,
+            "certificates": summary.certificates,
+            "seconds": summary.seconds,
+        },
+        fmt,
+    )
 
 
 @base_app.command("load")
@@ -127,8 +143,19 @@ def types_command(fmt: str = FormatOption) -> None:
     from govshare.base import certificates
 
     with unit_of_work() as session:
-        emit([{"code": t.code, "name": t.name, "issuer_id": t.issuer_id, "holder": t.holder_kind,
-               "items": ", ".join(i["name"] for i in t.items)} for t in certificates.list_types(session)], fmt)
+        emit(
+            [
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "issuer_id": t.issuer_id,
+                    "holder": t.holder_kind,
+                    "items": ", ".join(i["name"] for i in t.items),
+                }
+                for t in certificates.list_types(session)
+            ],
+            fmt,
+        )
 
 
 @cert_app.command("issue")
@@ -148,8 +175,12 @@ def issue_command(
     except ValueError:
         fail("--data must be a JSON object")
     with unit_of_work() as session:
-        cert = certificates.issue(session, operator_principal(), operator(), certificates.IssueRequest(
-            type_code, holder_code, holder_name, items, grade))
+        cert = certificates.issue(
+            session,
+            operator_principal(),
+            operator(),
+            certificates.IssueRequest(type_code, holder_code, holder_name, items, grade),
+        )
         emit({"identifier": cert.identifier, "suite": cert.suite, "signature": cert.signature}, fmt)
 
 

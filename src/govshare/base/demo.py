@@ -38,11 +38,17 @@ def _grant_demo_consumer(session: Session, actor: Actor) -> None:
     consumer = session.scalar(select(Department).where(Department.name == CONSUMER))
     if consumer is None:
         return
-    officer = Principal(kind="user", name=actor.name, department_id=consumer.id,
-                        roles=frozenset({Role.DATA_OFFICER}))
+    officer = Principal(kind="user", name=actor.name, department_id=consumer.id, roles=frozenset({Role.DATA_OFFICER}))
     for name in GRANTED:
         resource = session.scalar(select(CatalogResource).where(CatalogResource.name == name))
         if resource is not None:
-            access_requests.submit(session, officer, actor, RequestIn(
-                resource_id=resource.id, purpose="社会保险参保登记中核验参保人身份、婚姻和用人单位信息",
-                scenario="社保经办窗口和网上办事大厅"))
+            access_requests.submit(
+                session,
+                officer,
+                actor,
+                RequestIn(
+                    resource_id=resource.id,
+                    purpose="社会保险参保登记中核验参保人身份、婚姻和用人单位信息",
+                    scenario="社保经办窗口和网上办事大厅",
+                ),
+            )

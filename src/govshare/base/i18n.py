@@ -2,9 +2,11 @@
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "base_libraries": ("基础信息库", "Base libraries"),
-    "base_intro": ("人口、法人、空间地理和社会信用基础信息由牵头部门一次采集，通过共享交换平台无条件共享。",
-                   "Population, legal-person, spatial and credit base data: collected once by the lead department, "
-                   "shared unconditionally through the exchange."),
+    "base_intro": (
+        "人口、法人、空间地理和社会信用基础信息由牵头部门一次采集，通过共享交换平台无条件共享。",
+        "Population, legal-person, spatial and credit base data: collected once by the lead department, "
+        "shared unconditionally through the exchange.",
+    ),
     "base_library": ("信息库", "Library"),
     "base_lead": ("牵头部门", "Lead department"),
     "base_rows": ("记录数", "Rows"),
@@ -17,9 +19,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cert_holder_kind": ("持证主体", "Holder"),
     "cert_count": ("已签发", "Issued"),
     "cert_verify": ("电子证照验真", "Verify a certificate"),
-    "cert_verify_intro": ("输入证照标识（或扫描证照上的二维码）查验证照是否由发证机关签发、是否被篡改或注销。",
-                          "Enter the certificate identifier (or scan its QR code) to check that the issuer signed it "
-                          "and that it has not been altered or revoked."),
+    "cert_verify_intro": (
+        "输入证照标识（或扫描证照上的二维码）查验证照是否由发证机关签发、是否被篡改或注销。",
+        "Enter the certificate identifier (or scan its QR code) to check that the issuer signed it "
+        "and that it has not been altered or revoked.",
+    ),
     "cert_identifier": ("证照标识", "Identifier"),
     "cert_check": ("验证", "Verify"),
     "cert_valid": ("真实有效", "Authentic and valid"),

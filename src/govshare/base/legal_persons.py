@@ -21,26 +21,38 @@ def library_for(code: str) -> str:
     """The library key holding a credit code (422 when the code is not valid GB 32100)."""
     checked = check_uscc(code)
     if not checked.ok or checked.normalized is None:
-        raise InvalidInput(f"{code!r} is not a valid unified social credit code: {checked.reason}",
-                           f"{code} 不是有效的统一社会信用代码：{checked.reason_zh}", field="credit_code")
+        raise InvalidInput(
+            f"{code!r} is not a valid unified social credit code: {checked.reason}",
+            f"{code} 不是有效的统一社会信用代码：{checked.reason_zh}",
+            field="credit_code",
+        )
     library = LEGAL_BY_AUTHORITY.get(checked.normalized[0])
     if library is None:
-        raise InvalidInput(f"credit code {code} is registered by authority {checked.normalized[0]}, which no base "
-                           "library holds (9 market regulation, 5 civil affairs, 1 staffing office)",
-                           f"统一社会信用代码 {code} 的登记管理部门不属于任何基础信息库", field="credit_code")
+        raise InvalidInput(
+            f"credit code {code} is registered by authority {checked.normalized[0]}, which no base "
+            "library holds (9 market regulation, 5 civil affairs, 1 staffing office)",
+            f"统一社会信用代码 {code} 的登记管理部门不属于任何基础信息库",
+            field="credit_code",
+        )
     return library
 
 
-def load_legal_persons(db: Database, actor: Actor, frame: pl.DataFrame,
-                       progress: loading.Progress | None = None) -> dict[str, DatasetVersion]:
+def load_legal_persons(
+    db: Database, actor: Actor, frame: pl.DataFrame, progress: loading.Progress | None = None
+) -> dict[str, DatasetVersion]:
     """Splits a frame of all kinds by registering authority and loads each library."""
     by_library = frame.with_columns(
-        pl.col("统一社会信用代码").str.slice(0, 1).replace_strict(LEGAL_BY_AUTHORITY, default=None).alias("_library"))
+        pl.col("统一社会信用代码").str.slice(0, 1).replace_strict(LEGAL_BY_AUTHORITY, default=None).alias("_library")
+    )
     unknown = by_library.filter(pl.col("_library").is_null())
     if unknown.height:
-        raise InvalidInput(f"{unknown.height} credit code(s) belong to no base library, e.g. "
-                           f"{unknown['统一社会信用代码'][0]}", f"{unknown.height} 个统一社会信用代码不属于任何基础信息库",
-                           field="统一社会信用代码")
-    return {key: loading.load_frame(db, actor, key, part.drop("_library"), progress=progress)
-            for key in KIND_LIBRARY.values()
-            if (part := by_library.filter(pl.col("_library") == key)).height}
+        raise InvalidInput(
+            f"{unknown.height} credit code(s) belong to no base library, e.g. {unknown['统一社会信用代码'][0]}",
+            f"{unknown.height} 个统一社会信用代码不属于任何基础信息库",
+            field="统一社会信用代码",
+        )
+    return {
+        key: loading.load_frame(db, actor, key, part.drop("_library"), progress=progress)
+        for key in KIND_LIBRARY.values()
+        if (part := by_library.filter(pl.col("_library") == key)).height
+    }

@@ -23,22 +23,37 @@ def columns_of(key: str) -> list[str]:
     return [i.name for i in BY_KEY[key].items]
 
 
-def load_frame(db: Database, actor: Actor, key: str, frame: pl.DataFrame, mode: LoadMode = LoadMode.REPLACE,
-               progress: Progress | None = None, batch_rows: int = 250_000) -> DatasetVersion:
+def load_frame(
+    db: Database,
+    actor: Actor,
+    key: str,
+    frame: pl.DataFrame,
+    mode: LoadMode = LoadMode.REPLACE,
+    progress: Progress | None = None,
+    batch_rows: int = 250_000,
+) -> DatasetVersion:
     """Loads `frame` (columns named as the library's items; extra columns ignored) as a new
     version of the library's dataset; the live version changes only if the gate lets it."""
     with db.session() as session:
         resource = resource_of(session, key)
         if resource is None:
-            raise Conflict(f"the {key} library is not cataloged yet: run `govshare base init` first",
-                           f"基础信息库 {BY_KEY[key].name} 尚未编目，请先执行 govshare base init", field="library")
+            raise Conflict(
+                f"the {key} library is not cataloged yet: run `govshare base init` first",
+                f"基础信息库 {BY_KEY[key].name} 尚未编目，请先执行 govshare base init",
+                field="library",
+            )
         resource_id = resource.id
     columns = [c for c in columns_of(key) if c in frame.columns]
     with tempfile.TemporaryDirectory(prefix="govshare-base-") as folder:
         path = Path(folder) / f"{key}.parquet"
         frame.select(columns).write_parquet(path)
-        return loading.load(db, platform_admin(actor), actor,
-                            loading.LoadRequest(resource_id, path, path.name, mode, batch_rows=batch_rows), progress)
+        return loading.load(
+            db,
+            platform_admin(actor),
+            actor,
+            loading.LoadRequest(resource_id, path, path.name, mode, batch_rows=batch_rows),
+            progress,
+        )
 
 
 def read_table(path: Path) -> pl.DataFrame:

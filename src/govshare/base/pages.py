@@ -30,14 +30,22 @@ def _libraries(session: Session) -> list[dict]:
         dataset = datasets.find(session, resource.id) if resource else None
         version = session.get(DatasetVersion, dataset.live_version_id) if dataset and dataset.live_version_id else None
         lead = session.get(Department, resource.provider_id) if resource else None
-        rows.append({"library": library, "resource": resource, "lead": lead.name if lead else "",
-                     "rows": version.rows_live if version else None, "version": version.number if version else None})
+        rows.append(
+            {
+                "library": library,
+                "resource": resource,
+                "lead": lead.name if lead else "",
+                "rows": version.rows_live if version else None,
+                "version": version.number if version else None,
+            }
+        )
     return rows
 
 
 @router.get("/base", response_class=HTMLResponse)
-def overview(request: Request, caller: Caller = Depends(authorize("base.read")),
-             session: Session = Depends(db_session)) -> Response:
+def overview(
+    request: Request, caller: Caller = Depends(authorize("base.read")), session: Session = Depends(db_session)
+) -> Response:
     libraries = _libraries(session)
     counts = dict(session.execute(select(Certificate.type_id, func.count()).group_by(Certificate.type_id)).all())
     types = [(t, session.get(Department, t.issuer_id), counts.get(t.id, 0)) for t in certificates.list_types(session)]
@@ -53,13 +61,23 @@ def verify_page(request: Request, session: Session = Depends(db_session)) -> Res
 
 
 @router.get("/certificates/view/{identifier}", response_class=HTMLResponse)
-def certificate_page(request: Request, identifier: str, caller: Caller = Depends(authorize("base.certificate.issue")),
-                     session: Session = Depends(db_session)) -> Response:
+def certificate_page(
+    request: Request,
+    identifier: str,
+    caller: Caller = Depends(authorize("base.certificate.issue")),
+    session: Session = Depends(db_session),
+) -> Response:
     """The issuing department's view of a certificate it issued (others: 404)."""
     cert = certificates.find(session, identifier)
     ctype = session.get(CertificateType, cert.type_id) if cert else None
     if cert is None or ctype is None or (caller.principal.department_id not in (None, ctype.issuer_id)):
         raise NotFound(f"certificate {identifier} does not exist", f"证照 {identifier} 不存在")
     result = certificates.verify(session, identifier).out(language(request))
-    return render(request, "base/certificate.html", cert=cert, ctype=ctype, result=result,
-                  copy=rendering.html(cert, ctype, session))
+    return render(
+        request,
+        "base/certificate.html",
+        cert=cert,
+        ctype=ctype,
+        result=result,
+        copy=rendering.html(cert, ctype, session),
+    )

@@ -14,11 +14,17 @@ OFFICER, REVIEWER, CONSUMER = Role.DATA_OFFICER, Role.REVIEWER, Role.CONSUMER
 ACTIONS: dict[str, Rule] = {
     "base.read": Rule(ANY_USER, "exchange", "see the base libraries and certificate types"),
     "base.load": rule(P, OFFICER, scope="exchange.load", description="load a library's rows (lead department)"),
-    "base.lookup": rule(OFFICER, CONSUMER, scope="exchange",
-                        description="verify a person, look up a legal person, credit records or a division"),
-    "base.certificate.issue": rule(P, OFFICER, scope="certificates.issue",
-                                   description="issue certificates of own department's types"),
+    "base.lookup": rule(
+        OFFICER,
+        CONSUMER,
+        scope="exchange",
+        description="verify a person, look up a legal person, credit records or a division",
+    ),
+    "base.certificate.issue": rule(
+        P, OFFICER, scope="certificates.issue", description="issue certificates of own department's types"
+    ),
     "base.certificate.revoke": rule(P, OFFICER, description="revoke a certificate own department issued"),
-    "base.certificate.read": rule(OFFICER, CONSUMER, scope="exchange",
-                                  description="list and fetch a holder's certificates under a grant"),
+    "base.certificate.read": rule(
+        OFFICER, CONSUMER, scope="exchange", description="list and fetch a holder's certificates under a grant"
+    ),
 }

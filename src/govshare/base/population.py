@@ -37,8 +37,14 @@ class RowProblem:
     expected_zh: str
 
     def out(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "value": self.value, "code": self.code,
-                "expected": self.expected, "expected_zh": self.expected_zh}
+        return {
+            "row": self.row,
+            "field": self.field,
+            "value": self.value,
+            "code": self.code,
+            "expected": self.expected,
+            "expected_zh": self.expected_zh,
+        }
 
 
 def _expected_check(ids: pl.Series) -> pl.Series:
@@ -55,8 +61,9 @@ def check_persons(frame: pl.DataFrame) -> list[RowProblem]:
     ids = frame[ID].cast(pl.String).str.strip_chars().str.to_uppercase().fill_null("")
     expected = _expected_check(ids) if frame.height else pl.Series([], dtype=pl.String)
     born_in_id = ids.str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    checks = pl.DataFrame({"id": ids, "expected": expected, "born": born_in_id,
-                           "dup": ids.is_duplicated() & ~ids.is_first_distinct()})
+    checks = pl.DataFrame(
+        {"id": ids, "expected": expected, "born": born_in_id, "dup": ids.is_duplicated() & ~ids.is_first_distinct()}
+    )
     if "出生日期" in frame.columns:
         text = frame["出生日期"].cast(pl.String).str.strip_chars()
         parsed = pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
@@ -64,12 +71,27 @@ def check_persons(frame: pl.DataFrame) -> list[RowProblem]:
     else:
         checks = checks.with_columns(bad_date=pl.lit(False))
     rules = (
-        ("format", ID, pl.col("expected").is_null(), "18 characters: 17 digits and a digit or X",
-         "18 位：17 位数字加 1 位数字或 X"),
-        ("check_char", ID, pl.col("expected").is_not_null() & (pl.col("id").str.slice(17, 1) != pl.col("expected")),
-         "the GB 11643 check character", "符合 GB 11643 的校验码"),
-        ("birth_date", ID, pl.col("expected").is_not_null() & pl.col("born").is_null(),
-         "positions 7–14 a real birth date YYYYMMDD", "第 7–14 位为真实的出生日期"),
+        (
+            "format",
+            ID,
+            pl.col("expected").is_null(),
+            "18 characters: 17 digits and a digit or X",
+            "18 位：17 位数字加 1 位数字或 X",
+        ),
+        (
+            "check_char",
+            ID,
+            pl.col("expected").is_not_null() & (pl.col("id").str.slice(17, 1) != pl.col("expected")),
+            "the GB 11643 check character",
+            "符合 GB 11643 的校验码",
+        ),
+        (
+            "birth_date",
+            ID,
+            pl.col("expected").is_not_null() & pl.col("born").is_null(),
+            "positions 7–14 a real birth date YYYYMMDD",
+            "第 7–14 位为真实的出生日期",
+        ),
         ("birth_date", "出生日期", pl.col("bad_date"), "a real date (YYYY-MM-DD)", "真实的日期（YYYY-MM-DD）"),
         ("duplicate", ID, pl.col("dup"), "each ID number once", "公民身份号码不得重复"),
     )
@@ -88,12 +110,21 @@ def refuse(problems: list[RowProblem], what: str = "persons") -> InvalidInput:
         f"{len(problems)} bad row(s) in the {what} file; nothing was loaded. First: row {first.row}, "
         f"{first.field} {first.value}: expected {first.expected}",
         f"{what} 文件有 {len(problems)} 行错误，未装载任何数据。首个：第 {first.row} 行，{first.field} {first.value}："
-        f"应为{first.expected_zh}", field=first.field, code="bad_rows",
-        details={"count": len(problems), "rows": [p.out() for p in problems[:MAX_LISTED]]})
+        f"应为{first.expected_zh}",
+        field=first.field,
+        code="bad_rows",
+        details={"count": len(problems), "rows": [p.out() for p in problems[:MAX_LISTED]]},
+    )
 
 
-def load_persons(db: Database, actor: Actor, frame: pl.DataFrame, mode: LoadMode = LoadMode.REPLACE,
-                 progress: loading.Progress | None = None, checked: bool = False) -> DatasetVersion:
+def load_persons(
+    db: Database,
+    actor: Actor,
+    frame: pl.DataFrame,
+    mode: LoadMode = LoadMode.REPLACE,
+    progress: loading.Progress | None = None,
+    checked: bool = False,
+) -> DatasetVersion:
     """Checks every row, then loads the persons through the exchange; refuses the whole file on
     any bad row (`checked`: the generator's frames are valid by construction and skip the check)."""
     if not checked:
@@ -103,20 +134,25 @@ def load_persons(db: Database, actor: Actor, frame: pl.DataFrame, mode: LoadMode
     return loading.load_frame(db, actor, "person", frame, mode, progress)
 
 
-def load_persons_file(db: Database, actor: Actor, path: Path, mode: LoadMode = LoadMode.REPLACE,
-                      progress: loading.Progress | None = None) -> DatasetVersion:
+def load_persons_file(
+    db: Database, actor: Actor, path: Path, mode: LoadMode = LoadMode.REPLACE, progress: loading.Progress | None = None
+) -> DatasetVersion:
     return load_persons(db, actor, loading.read_table(path), mode, progress)
 
 
 LINKED = ("social_security", "marriage", "education")
 
 
-def load_linked(db: Database, actor: Actor, key: str, frame: pl.DataFrame,
-                progress: loading.Progress | None = None) -> DatasetVersion:
+def load_linked(
+    db: Database, actor: Actor, key: str, frame: pl.DataFrame, progress: loading.Progress | None = None
+) -> DatasetVersion:
     """A lead department's records keyed by ID number (social security, marriage, education)."""
     if key not in LINKED:
-        raise InvalidInput(f"unknown population record kind {key!r}; expected one of {', '.join(LINKED)}",
-                           f"未知的人口关联信息类别 {key}", field="library")
+        raise InvalidInput(
+            f"unknown population record kind {key!r}; expected one of {', '.join(LINKED)}",
+            f"未知的人口关联信息类别 {key}",
+            field="library",
+        )
     problems = [p for p in check_persons(frame) if p.field == ID]
     if problems:
         raise refuse(problems, key)

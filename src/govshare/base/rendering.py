@@ -28,8 +28,13 @@ def qr_svg(identifier: str) -> str:
 def _context(cert: Certificate, ctype: CertificateType, session: Session, items: list[str] | None) -> dict[str, Any]:
     issuer = session.get(Department, ctype.issuer_id)
     copy = certificate_out(cert, ctype, items)
-    return {"cert": cert, "ctype": ctype, "issuer": issuer.name if issuer else cert.issuer_code,
-            "content": copy["certificate"], "grade_meaning": GRADE_MEANING[cert.trust_grade][0]}
+    return {
+        "cert": cert,
+        "ctype": ctype,
+        "issuer": issuer.name if issuer else cert.issuer_code,
+        "content": copy["certificate"],
+        "grade_meaning": GRADE_MEANING[cert.trust_grade][0],
+    }
 
 
 def html(cert: Certificate, ctype: CertificateType, session: Session, items: list[str] | None = None) -> str:
@@ -37,8 +42,9 @@ def html(cert: Certificate, ctype: CertificateType, session: Session, items: lis
     from govshare.web.templating import templates
 
     template = templates.env.get_template("base/certificate_copy.html")
-    return template.render(qr=qr_svg(cert.identifier), verify_url=verify_url(cert.identifier),
-                           **_context(cert, ctype, session, items))
+    return template.render(
+        qr=qr_svg(cert.identifier), verify_url=verify_url(cert.identifier), **_context(cert, ctype, session, items)
+    )
 
 
 def pdf(cert: Certificate, ctype: CertificateType, session: Session, items: list[str] | None = None) -> bytes:
@@ -59,10 +65,15 @@ def pdf(cert: Certificate, ctype: CertificateType, session: Session, items: list
     page.drawCentredString(width / 2, height - 50, ctype.name)
     page.setFont("STSong-Light", 10)
     y = height - 85
-    lines = [("持证主体", f"{cert.holder_name}（{cert.holder_code}）"), *context["content"]["data"].items(),
-             ("颁发机构", context["issuer"]), ("颁发日期", cert.issued_on.isoformat()),
-             ("有效期至", cert.valid_until.isoformat() if cert.valid_until else "长期"),
-             ("可信等级", f"{cert.trust_grade}（{context['grade_meaning']}）"), ("证照标识", cert.identifier)]
+    lines = [
+        ("持证主体", f"{cert.holder_name}（{cert.holder_code}）"),
+        *context["content"]["data"].items(),
+        ("颁发机构", context["issuer"]),
+        ("颁发日期", cert.issued_on.isoformat()),
+        ("有效期至", cert.valid_until.isoformat() if cert.valid_until else "长期"),
+        ("可信等级", f"{cert.trust_grade}（{context['grade_meaning']}）"),
+        ("证照标识", cert.identifier),
+    ]
     for label, value in lines:
         page.drawString(40, y, f"{label}：{value}"[:60])
         y -= 18
