@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govshare.base import certificates, credit, legal_persons, rendering
-from govshare.base.libraries import BY_KEY, LIBRARIES, resource_of
+from govshare.base.libraries import BY_KEY, LIBRARIES, resource_id_of, resource_of
 from govshare.base.models import Certificate, CertificateType
 from govshare.core.errors import NotFound
 from govshare.core.signing import issue_receipt
@@ -33,12 +33,12 @@ Purpose = Field(min_length=2, max_length=500, description="用途（使用目的
 
 
 def _library_id(session: Session, key: str) -> int:
-    resource = resource_of(session, key)
-    if resource is None:
+    resource_id = resource_id_of(session, key)
+    if resource_id is None:
         raise NotFound(
             f"the {BY_KEY[key].name} library is not cataloged on this node", f"本节点尚未编目{BY_KEY[key].name}"
         )
-    return resource.id
+    return resource_id
 
 
 # --- libraries ---------------------------------------------------------------------------------

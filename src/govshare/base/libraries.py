@@ -331,3 +331,13 @@ def resource_of(session: Session, key: str) -> CatalogResource | None:
     return session.scalars(
         select(CatalogResource).where(CatalogResource.name == library.name, CatalogResource.catalog == CatalogKind.BASE)
     ).first()
+
+
+def resource_id_of(session: Session, key: str) -> int | None:
+    """The id alone (no versions loaded): what every data call needs first, kept cheap."""
+    library = BY_KEY[key]
+    return session.scalar(
+        select(CatalogResource.id).where(
+            CatalogResource.name == library.name, CatalogResource.catalog == CatalogKind.BASE
+        )
+    )
