@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from govshare.cli_support import database, operator, operator_principal, unit_of_work
 from govshare.core.errors import AppError
-from govshare.core.output import FormatOption, emit, fail
+from govshare.core.output import FormatOption, emit, err_console, fail
 
 base_app = typer.Typer(
     help="Base libraries: population, legal persons, spatial, credit. 基础信息库。", no_args_is_help=True
@@ -24,7 +24,12 @@ SCALES = ("tiny", "small", "medium", "large")
 
 def progress_bar():  # type: ignore[no-untyped-def]
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), transient=True
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,  # stdout stays clean for --format json
+        transient=True,
     )
 
 

@@ -24,9 +24,12 @@ GRANTED = ("自然人基础信息库", "企业法人基础信息库", "居民身
 
 
 def build(session: Session, actor: Actor, rng: random.Random) -> None:
+    from govshare.base.cli import progress_bar, stepper
+
     scale = Scale.of(session.info.get(SCALE_KEY, "small"))
     session.commit()  # the loads run their own transactions; SQLite allows one writer at a time
-    build_province(get_database(), actor, scale, seed=rng.randrange(2**32))
+    with progress_bar() as bar:  # on stderr via Rich; transient, so --format json output stays clean
+        build_province(get_database(), actor, scale, seed=rng.randrange(2**32), step=stepper(bar))
     _grant_demo_consumer(session, actor)
 
 
