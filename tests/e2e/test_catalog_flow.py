@@ -31,7 +31,8 @@ def test_compile_submit_publish_and_find(page, live_server: str, world) -> None:
     page.click("#save-entry")
     page.wait_for_url(f"{live_server}/catalog/resources/*")
     page.click("#submit-entry")
-    page.wait_for_url(f"{live_server}/catalog/resources/*?done=submitted")
+    page.wait_for_url(f"{live_server}/catalog/resources/*?done=submit")
+    assert "已提交审核" in page.locator("[role=status]").inner_text()
     code = page.locator("p.muted .mono").first.inner_text()
 
     sign_in(page, live_server, "admin")
@@ -39,7 +40,7 @@ def test_compile_submit_publish_and_find(page, live_server: str, world) -> None:
     page.click("text=社会保险参保登记信息")
     page.fill("#publish-note", "同意发布")
     page.click("#publish-entry")
-    page.wait_for_url(f"{live_server}/catalog/resources/*?done=published")
+    page.wait_for_url(f"{live_server}/catalog/resources/*?done=publish")
     assert "已发布版本" in page.content()
 
     sign_in(page, live_server, "police.user")

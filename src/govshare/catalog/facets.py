@@ -62,25 +62,52 @@ def _text(value: Any) -> str:
 def _build(session: Session, generation: Any) -> FacetIndex:
     r = CatalogResource
     rows = session.execute(
-        select(r.id, r.catalog, r.class_code, r.provider_id, r.region_code, r.share_type, r.open, r.format,
-               r.update_cycle, r.code, r.name, r.published_at)
-        .where(r.published_version_id.is_not(None)).order_by(r.id)).all()
+        select(
+            r.id,
+            r.catalog,
+            r.class_code,
+            r.provider_id,
+            r.region_code,
+            r.share_type,
+            r.open,
+            r.format,
+            r.update_cycle,
+            r.code,
+            r.name,
+            r.published_at,
+        )
+        .where(r.published_version_id.is_not(None))
+        .order_by(r.id)
+    ).all()
     columns = list(zip(*rows, strict=True)) if rows else [[] for _ in range(12)]
     raw = {
-        "catalog": columns[1], "class": [(c or "")[:3] for c in columns[2]], "provider": columns[3],
-        "region": columns[4], "share_type": columns[5], "open": columns[6], "format": columns[7],
+        "catalog": columns[1],
+        "class": [(c or "")[:3] for c in columns[2]],
+        "provider": columns[3],
+        "region": columns[4],
+        "share_type": columns[5],
+        "open": columns[6],
+        "format": columns[7],
         "update_cycle": columns[8],
     }
     codes, values = {}, {}
     for facet, column in raw.items():
-        distinct, inverse = np.unique(np.array([_text(v) for v in column], dtype=str), return_inverse=True)
+        distinct, inverse = np.unique(
+            np.array([_text(v) for v in column], dtype=str), return_inverse=True
+        )
         values[facet], codes[facet] = distinct, inverse.astype(np.int32)
     return FacetIndex(
-        generation=generation, ids=np.array(columns[0], dtype=np.int64), codes=codes, values=values,
+        generation=generation,
+        ids=np.array(columns[0], dtype=np.int64),
+        codes=codes,
+        values=values,
         class_code=np.array([c or "" for c in columns[2]], dtype=str),
         region=np.array([c or "" for c in columns[4]], dtype=str),
-        code_rank=_rank(columns[9]), name_rank=_rank(columns[10]),
-        published_rank=_rank([t.timestamp() if isinstance(t, datetime) else 0.0 for t in columns[11]]),
+        code_rank=_rank(columns[9]),
+        name_rank=_rank(columns[10]),
+        published_rank=_rank(
+            [t.timestamp() if isinstance(t, datetime) else 0.0 for t in columns[11]]
+        ),
         names=_names(session),
     )
 
@@ -97,8 +124,11 @@ def _names(session: Session) -> dict[str, dict[str, str]]:
 
 def _rank(column: Any) -> np.ndarray:
     """Each value's place in sorted order (texts or numbers)."""
-    values = np.array(column) if column and not isinstance(column[0], str | None) else np.array(
-        [c or "" for c in column], dtype=str)
+    values = (
+        np.array(column)
+        if column and not isinstance(column[0], str | None)
+        else np.array([c or "" for c in column], dtype=str)
+    )
     order = np.argsort(values, kind="stable")
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
@@ -122,7 +152,9 @@ def counts(idx: FacetIndex, pos: np.ndarray) -> dict[str, dict[str, int]]:
     out = {}
     for facet in FACETS:
         tally = np.bincount(idx.codes[facet][pos], minlength=len(idx.values[facet]))
-        out[facet] = {str(v): int(n) for v, n in zip(idx.values[facet], tally, strict=True) if n and v != ""}
+        out[facet] = {
+            str(v): int(n) for v, n in zip(idx.values[facet], tally, strict=True) if n and v != ""
+        }
     return out
 
 
@@ -138,7 +170,9 @@ def keep_prefix(pos: np.ndarray, column: np.ndarray, prefix: str) -> np.ndarray:
     return pos[np.char.startswith(column[pos], prefix)] if len(pos) else pos
 
 
-def order(idx: FacetIndex, pos: np.ndarray, scores: np.ndarray | None, sort: str, first: int) -> np.ndarray:
+def order(
+    idx: FacetIndex, pos: np.ndarray, scores: np.ndarray | None, sort: str, first: int
+) -> np.ndarray:
     """The first `first` of `pos` in order: relevance (score, then code), published (newest
     first, then code), name (then code) or code. Only those are fully sorted."""
     n = len(idx.ids) + 1

@@ -16,7 +16,9 @@ Query = list[list[list[str]]]  # groups → alternatives → tokens
 def _join(query: Query, quote, and_: str, or_: str) -> str:  # type: ignore[no-untyped-def]
     groups = []
     for alternatives in query:
-        alts = ["(" + and_.join(quote(t) for t in tokens) + ")" for tokens in alternatives if tokens]
+        alts = [
+            "(" + and_.join(quote(t) for t in tokens) + ")" for tokens in alternatives if tokens
+        ]
         groups.append("(" + or_.join(alts) + ")")
     return and_.join(groups)
 

@@ -17,7 +17,9 @@ import re
 import threading
 from collections.abc import Iterable
 
-_PIECE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_PIECE = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
 _lock = threading.Lock()
 _known_words: set[str] = set()
 
@@ -27,7 +29,7 @@ def _is_cjk(piece: str) -> bool:
 
 
 def _ngrams(run: str) -> list[str]:
-    return list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def document_tokens(parts: Iterable[str | None]) -> str:
@@ -35,7 +37,7 @@ def document_tokens(parts: Iterable[str | None]) -> str:
     tokens: dict[str, None] = {}
     for part in parts:
         for piece in _PIECE.findall((part or "").lower()):
-            for token in (_ngrams(piece) if _is_cjk(piece) else [piece]):
+            for token in _ngrams(piece) if _is_cjk(piece) else [piece]:
                 tokens[token] = None
     return " ".join(tokens)
 
@@ -43,7 +45,7 @@ def document_tokens(parts: Iterable[str | None]) -> str:
 def _cover(run: str) -> list[str]:
     """Character pairs that cover a run: 人力资源和社会保障 → 人力 资源 和社 会保 保障. Every
     character is in one; half as many pairs as all of them, so long words stay fast."""
-    pairs = [run[i:i + 2] for i in range(0, len(run) - 1, 2)]
+    pairs = [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
     if len(run) % 2:
         pairs.append(run[-2:])
     return pairs

@@ -38,10 +38,11 @@ from govshare.exchange import tables
 from govshare.exchange.datasets import ensure, require_provider_officer
 from govshare.exchange.items import Column, columns_for, quality_schema, requestable
 from govshare.exchange.models import Change, Dataset, DatasetVersion, GatePolicy, LoadMode, LoadStatus
-from govshare.quality.engine import CheckOptions, check_file
+from govshare.quality.engine import CheckOptions
 from govshare.quality.readers import EXTRA, ROW_INDEX, Source
 from govshare.quality.report import QualityReport
 from govshare.quality.schema import ResourceSchema
+from govshare.quality.service import run_check
 
 Progress = Callable[[int, int], None]
 STALE_AFTER = timedelta(minutes=2)  # a `loading` version without a heartbeat this long was interrupted
@@ -66,6 +67,13 @@ class Store:
             assert self._session is not None
             yield self._session
             self._session.flush()
+
+    def check(self, actor: Actor, job: _Job, options: CheckOptions) -> QualityReport:
+        """The quality standards' own entry point: checks the file, stores the masked report
+        under this dataset version and audits the check (in its own transaction)."""
+        with self.session() as session:
+            return run_check(session, actor, job.path, job.schema, options,
+                             dataset_version_ref=f"{job.schema.resource_code}#{job.table.name}").report
 
     def begin(self) -> AbstractContextManager[Connection]:
         if self.db is not None:
@@ -234,12 +242,16 @@ def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: st
                 tables.drop(conn, job.table.name)
             tables.create(conn, job.table)
         options = CheckOptions(name=job.name, format=job.format, encoding=encoding, batch_rows=batch_rows)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
-            checking = pool.submit(check_file, job.path, job.schema, options)
-            try:
-                _stream(db, job, progress)
-            finally:
-                report = checking.result()
+        if db.db is None:  # inside a caller's transaction: check first, on the same session
+            report = db.check(actor, job, options)
+            _stream(db, job, progress)
+        else:  # the check (polars, off the GIL) and the bulk write share the two halves of the work
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
+                checking = pool.submit(db.check, actor, job, options)
+                try:
+                    _stream(db, job, progress)
+                finally:
+                    report = checking.result()
     except AppError as exc:
         _fail(db, actor, job, exc.message)
         raise
@@ -280,7 +292,7 @@ def _stream(db: Store, job: _Job, progress: Progress | None) -> None:
             if seen <= job.skip:
                 continue
             batch = batch.slice(max(0, job.skip - start))
-            typed = tables.typed_batch(batch, job.columns, date_formats)
+            typed = tables.typed_batch(batch, job.columns, date_formats, first_row=max(start, job.skip) + 1)
             with db.begin() as conn:
                 tables.write(conn, job.table, typed)
                 conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
@@ -404,9 +416,10 @@ def _merge_previous(conn, job: _Job, old: tuple[Table, list[Column]], previous: 
     copied = [c for c in job.columns if c.item in old_by_item]
     newer = job.table.alias("newer")
     superseded = select(newer.c[ROW_KEY]).where(and_(*[newer.c[n] == old_table.c[o] for n, o in pairs]))
-    rows = select(*[old_table.c[old_by_item[c.item]] for c in copied]).where(~superseded.exists()) \
-        .order_by(old_table.c[tables.ROW])
-    conn.execute(insert(job.table).from_select([c.column for c in copied], rows))
+    after = conn.execute(select(func.coalesce(func.max(job.table.c[ROW_KEY]), 0))).scalar_one()
+    rows = select(old_table.c[ROW_KEY] + after, *[old_table.c[old_by_item[c.item]] for c in copied]) \
+        .where(~superseded.exists())
+    conn.execute(insert(job.table).from_select([ROW_KEY, *[c.column for c in copied]], rows))
 
 
 ROW_KEY = tables.ROW

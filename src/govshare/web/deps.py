@@ -26,9 +26,16 @@ def database(request: Request) -> Database:
     return request.app.state.database
 
 
+REQUEST_SESSION = "govshare_db_session"
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One unit of work per request. `web.unit_of_work.CommitBeforeResponse` commits it just
+    before the response starts (or rolls it back when the answer is an error), so the next
+    request of the same browser always sees the change; this dependency's own exit, which
+    FastAPI runs only after the response was sent, then finds nothing left to do."""
     with database(request).session() as session:
+        setattr(request.state, REQUEST_SESSION, session)
         yield session
 
 
