@@ -70,6 +70,8 @@ def test_issue_then_verify_by_identifier(client: TestClient, db: Database, provi
     with db.session() as session:
         record = session.scalar(select(AuditRecord).where(AuditRecord.action == "base.certificate.issue"))
         assert record is not None and issued["certificate"]["holder_code"] not in record.details
+        checked = session.scalar(select(AuditRecord).where(AuditRecord.action == "base.certificate.verify"))
+        assert checked is not None and checked.actor == "public" and checked.object_id == identifier
 
 
 def test_stored_field_changed_fails_with_reason(client: TestClient, db: Database, province) -> None:

@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from govshare.base import certificates, credit, legal_persons, rendering
 from govshare.base.libraries import BY_KEY, LIBRARIES, resource_id_of, resource_of
 from govshare.base.models import Certificate, CertificateType
+from govshare.core.audit import Actor
 from govshare.core.errors import NotFound
 from govshare.core.signing import issue_receipt
 from govshare.exchange import calls, data
 from govshare.exchange.api import _data_call as _through_exchange  # the exchange's call protocol
 from govshare.exchange.calls import RECEIPT_HEADER, REQUEST_ID_HEADER
 from govshare.exchange.grants import live_grant
-from govshare.web.deps import Caller, authorize, db_session, language, public
+from govshare.web.deps import Caller, authorize, client_ip, db_session, language, public
 
 router = APIRouter(tags=["base 基础信息库与电子证照"])
 Purpose = Field(min_length=2, max_length=500, description="用途（使用目的），记入审计")
@@ -39,6 +40,12 @@ def _library_id(session: Session, key: str) -> int:
             f"the {BY_KEY[key].name} library is not cataloged on this node", f"本节点尚未编目{BY_KEY[key].name}"
         )
     return resource_id
+
+
+def public_actor(request: Request) -> Actor:
+    """Who asked a public verification: nobody signed in, so the address."""
+    caller = getattr(request.state, "caller", None)
+    return caller.actor if caller else Actor(name="public", source_ip=client_ip(request))
 
 
 # --- libraries ---------------------------------------------------------------------------------
@@ -213,7 +220,7 @@ def revoke(
     dependencies=[Depends(public)],
 )
 def verify_by_identifier(request: Request, identifier: str, session: Session = Depends(db_session)) -> dict:
-    return certificates.verify(session, identifier).out(language(request))
+    return certificates.verify_audited(session, public_actor(request), identifier).out(language(request))
 
 
 class PresentedIn(BaseModel):
@@ -228,7 +235,9 @@ class PresentedIn(BaseModel):
 )
 def verify_presented(request: Request, body: PresentedIn, session: Session = Depends(db_session)) -> dict:
     identifier = str(body.certificate.get("identifier", ""))
-    return certificates.verify(session, identifier, body.certificate, body.signature).out(language(request))
+    return certificates.verify_audited(
+        session, public_actor(request), identifier, body.certificate, body.signature
+    ).out(language(request))
 
 
 class HolderIn(BaseModel):

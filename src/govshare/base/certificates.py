@@ -524,6 +524,27 @@ def verify(
     return result
 
 
+def verify_audited(
+    session: Session,
+    actor: Actor,
+    identifier: str,
+    presented: dict[str, Any] | None = None,
+    signature: str | None = None,
+) -> Verification:
+    """`verify`, with one audit record of who asked (public callers by address) and the outcome."""
+    result = verify(session, identifier, presented, signature)
+    audit.record(
+        session,
+        actor,
+        "base.certificate.verify",
+        object_type="base_certificate",
+        object_id=result.identifier[:64],
+        outcome=audit.Outcome.SUCCESS if result.ok else audit.Outcome.FAILURE,
+        details={"status": result.status, "presented": presented is not None},
+    )
+    return result
+
+
 def revoke(session: Session, principal: Principal, actor: Actor, identifier: str, reason: str) -> Certificate:
     cert = find(session, identifier)
     if cert is None:

@@ -14,8 +14,6 @@ from govshare.core.errors import InvalidInput
 from govshare.exchange.models import DatasetVersion
 from govshare.standards.identifiers import check_uscc
 
-KIND_LIBRARY = {"enterprise": "enterprise", "social_organisation": "social_organisation", "institution": "institution"}
-
 
 def library_for(code: str) -> str:
     """The library key holding a credit code (422 when the code is not valid GB 32100)."""
@@ -53,6 +51,6 @@ def load_legal_persons(
         )
     return {
         key: loading.load_frame(db, actor, key, part.drop("_library"), progress=progress)
-        for key in KIND_LIBRARY.values()
+        for key in LEGAL_BY_AUTHORITY.values()
         if (part := by_library.filter(pl.col("_library") == key)).height
     }

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from govshare.base import certificates, rendering
+from govshare.base.api import public_actor
 from govshare.base.libraries import LIBRARIES, resource_of
 from govshare.base.models import Certificate, CertificateType
 from govshare.core.errors import NotFound
@@ -56,7 +57,11 @@ def overview(
 @router.get("/certificates/verify", response_class=HTMLResponse, dependencies=[Depends(public)])
 def verify_page(request: Request, session: Session = Depends(db_session)) -> Response:
     identifier = (request.query_params.get("id") or "").strip()
-    result = certificates.verify(session, identifier).out(language(request)) if identifier else None
+    result = (
+        certificates.verify_audited(session, public_actor(request), identifier).out(language(request))
+        if identifier
+        else None
+    )
     return render(request, "base/verify.html", identifier=identifier, result=result)
 
 
