@@ -106,7 +106,8 @@ def plant_zombies(
         "detached": ({}, {"transactions": 0, "data_changes": 0}),
         "replaceable": (
             {
-                "function": "社会保险参保登记、缴费核定、待遇审核发放与基金征缴对账，支撑全省参保单位和个人办理社保业务及查询",
+                "function": "社会保险参保登记、缴费核定、待遇审核发放与基金征缴对账，"
+                "支撑全省参保单位和个人办理社保业务及查询",
                 "resource_codes": ["R001", "R002"],
             },
             {"logins": 100},

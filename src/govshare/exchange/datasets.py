@@ -87,7 +87,8 @@ def _endpoint(url: str) -> str:
         raise InvalidInput("the endpoint must be an http:// or https:// URL", "接口地址应以 http:// 或 https:// 开头",
                            field="endpoint_url")
     if len(url) > 500:
-        raise InvalidInput("the endpoint URL is too long (at most 500 characters)", "接口地址过长", field="endpoint_url")
+        raise InvalidInput("the endpoint URL is too long (at most 500 characters)", "接口地址过长",
+                           field="endpoint_url")
     return url
 
 

@@ -275,7 +275,8 @@ def explain(row: dict[str, Any], ev: dict[str, Any], partner_name: str = "") -> 
     if "idle" in rules:
         i = ev["idle"]
         zh.append(
-            f"近 {i['window_days']} 天中有 {i['idle_days']} 天 CPU≤{i['cpu_pct_max']:g}% 且流量≤{i['network_mb_max']:g}MB"
+            f"近 {i['window_days']} 天中有 {i['idle_days']} 天 "
+            f"CPU≤{i['cpu_pct_max']:g}% 且流量≤{i['network_mb_max']:g}MB"
         )
         en.append(
             f"{i['idle_days']} of the last {i['window_days']} days with CPU ≤ {i['cpu_pct_max']:g}% "
