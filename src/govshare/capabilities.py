@@ -32,6 +32,7 @@ CAPABILITIES: tuple[str, ...] = (
     "catalog",
     "systems",
     "exchange",
+    "base",
 )
 
 

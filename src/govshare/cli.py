@@ -89,9 +89,13 @@ def demo(
     port: int = typer.Option(None),
     host: str = typer.Option(None),
     seed: int = typer.Option(2017, help="random seed: the same seed builds the same province"),
+    scale: str = typer.Option("small", help="base data: small (5,000 persons), medium (100,000), "
+                              "large (1,000,000 persons, 100,000 legal persons)"),
     fmt: str = FormatOption,
 ) -> None:
     """Build a realistic demo province (once), print the log-ins, and serve it."""
+    if scale not in ("tiny", "small", "medium", "large"):
+        fail(f"--scale must be small, medium or large, not {scale!r}")
     from govshare.demo.generator import DEMO_PASSWORD, build_demo
 
     if "GOVSHARE_POLICY__ADMIN_TWO_FACTOR" not in os.environ:
@@ -102,7 +106,7 @@ def demo(
         err_console.print("demo: administrators' two-step verification is off "
                           "(GOVSHARE_POLICY__ADMIN_TWO_FACTOR=true turns it on)")
     with unit_of_work() as session:
-        summary = build_demo(session, operator(), seed=seed)
+        summary = build_demo(session, operator(), seed=seed, scale=scale)
     emit(summary.logins, fmt, title=f"demo log-ins (password {DEMO_PASSWORD})")
     if fmt != "json":
         typer.echo(f"{summary.departments} departments, {summary.users} users, {summary.clients} clients")

@@ -105,9 +105,15 @@ def _units() -> list[tuple[str, str, str, str, DepartmentKind, tuple[str, ...]]]
     return units
 
 
-def build_demo(session: Session, actor: Actor, seed: int = 2017) -> DemoSummary:
-    """Builds the demo province once; a second call only reports the log-ins."""
+SCALE_KEY = "govshare.demo.scale"  # session.info: how much base data hooks make (small|medium|large)
+
+
+def build_demo(session: Session, actor: Actor, seed: int = 2017, scale: str = "small") -> DemoSummary:
+    """Builds the demo province once; a second call only reports the log-ins. `scale` reaches
+    the capabilities' hooks through session.info[SCALE_KEY], so their signature stays
+    build(session, actor, rng)."""
     rng = random.Random(seed)
+    session.info[SCALE_KEY] = scale
     divisions.ensure_loaded(session, actor)
     summary = DemoSummary()
     if session.scalar(select(User.id).where(User.username == "admin")) is None:

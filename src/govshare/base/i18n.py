@@ -1,0 +1,46 @@
+"""UI text of the base pages (zh, en)."""
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "base_libraries": ("基础信息库", "Base libraries"),
+    "base_intro": (
+        "人口、法人、空间地理和社会信用基础信息由牵头部门一次采集，通过共享交换平台无条件共享。",
+        "Population, legal-person, spatial and credit base data: collected once by the lead department, "
+        "shared unconditionally through the exchange.",
+    ),
+    "base_library": ("信息库", "Library"),
+    "base_lead": ("牵头部门", "Lead department"),
+    "base_rows": ("记录数", "Rows"),
+    "base_version": ("数据版本", "Version"),
+    "base_not_loaded": ("尚未装载", "not loaded yet"),
+    "base_domain": ("类别", "Domain"),
+    "cert_types": ("电子证照类型", "Certificate types"),
+    "cert_type_code": ("类型代码", "Type code"),
+    "cert_issuer": ("颁发机构", "Issuer"),
+    "cert_holder_kind": ("持证主体", "Holder"),
+    "cert_count": ("已签发", "Issued"),
+    "cert_verify": ("电子证照验真", "Verify a certificate"),
+    "cert_verify_intro": (
+        "输入证照标识（或扫描证照上的二维码）查验证照是否由发证机关签发、是否被篡改或注销。",
+        "Enter the certificate identifier (or scan its QR code) to check that the issuer signed it "
+        "and that it has not been altered or revoked.",
+    ),
+    "cert_identifier": ("证照标识", "Identifier"),
+    "cert_check": ("验证", "Verify"),
+    "cert_valid": ("真实有效", "Authentic and valid"),
+    "cert_revoked": ("已注销", "Revoked"),
+    "cert_expired": ("已过期", "Expired"),
+    "cert_tampered": ("验证失败：证照已被篡改", "Failed: the certificate was altered"),
+    "cert_unknown": ("未找到该证照", "No such certificate"),
+    "cert_name": ("证照名称", "Certificate"),
+    "cert_holder": ("持证主体", "Holder"),
+    "cert_issued_on": ("颁发日期", "Issued on"),
+    "cert_valid_until": ("有效期至", "Valid until"),
+    "cert_grade": ("可信等级", "Trust grade"),
+    "cert_status": ("状态", "Status"),
+    "cert_copy": ("证照样式", "Rendered copy"),
+    "cert_pdf": ("下载 PDF", "Download PDF"),
+    "cert_long_term": ("长期", "no expiry"),
+    "base_rows_chart": ("各信息库记录数", "Rows per library"),
+    "person": ("自然人", "Person"),
+    "organisation": ("法人", "Organisation"),
+}
