@@ -68,12 +68,12 @@ def test_consumer_may_not_check(client: TestClient, world, tmp_path: Path) -> No
     assert response.status_code == 403
 
 
-def test_resource_code_before_the_catalog_is_installed(client: TestClient, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_resource_code_is_named(client: TestClient, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     headers = login(client, "hr.officer")
     files = {"file": _files(tmp_path, people(2))["file"]}
     response = client.post("/api/v1/quality/check", files=files, data={"resource_code": "R-001"}, headers=headers)
     assert response.status_code == 404
-    assert "not available until the catalog is installed" in response.json()["error"]["message"]
+    assert "R-001 is not in the catalog" in response.json()["error"]["message"]
 
 
 def test_resource_history_through_a_schema_provider(client: TestClient, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

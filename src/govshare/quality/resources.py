@@ -30,13 +30,21 @@ def unregister_schema_provider(provider: SchemaProvider) -> None:
         _providers.remove(provider)
 
 
+def _all_providers() -> list[SchemaProvider]:
+    """Registered providers plus every capability's `quality_schema.schema_for_code`."""
+    from govshare.capabilities import collect
+
+    return [*_providers, *collect("quality_schema", "schema_for_code")]
+
+
 def schema_for_resource(session: Session, code: str) -> ResourceSchema:
-    for provider in _providers:
+    providers = _all_providers()
+    for provider in providers:
         schema = provider(session, code)
         if schema is not None:
             schema.resource_code = schema.resource_code or code
             return schema
-    if not _providers:
+    if not providers:
         raise NotFound(f"resource {code}: resource schemas are not available until the catalog is installed; "
                        "check against a Table Schema file instead (--schema)",
                        f"信息资源 {code}：目录模块安装前无法按资源代码取得模式，请改用 Table Schema 文件（--schema）",
