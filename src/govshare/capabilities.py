@@ -31,6 +31,7 @@ CAPABILITIES: tuple[str, ...] = (
     "quality",
     "catalog",
     "exchange",
+    "opendata",
 )
 
 
