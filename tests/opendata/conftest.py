@@ -70,6 +70,7 @@ def slug(code: str) -> str:
 def _publish(client: TestClient, data: dict[str, Any], officer: str = "hr.officer") -> dict[str, Any]:
     found = publish(client, officer, data)
     found["slug"] = slug(found["code"])
+    found["name"] = data["name"]
     return found
 
 

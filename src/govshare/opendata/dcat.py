@@ -28,6 +28,11 @@ MEDIA_TYPE = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officed
 SERIALISATIONS = {"ttl": ("turtle", "text/turtle; charset=utf-8"), "jsonld": ("json-ld", "application/ld+json"),
                   "rdf": ("xml", "application/rdf+xml")}
 PAGE_SIZE = 500
+# The guide's domains (3-digit class) on the EU data themes harvesters facet by; GOVE otherwise.
+DATA_THEME = {"101": "SOCI", "102": "ECON", "103": "REGI", "104": "ECON", "105": "GOVE", "201": "GOVE",
+              "202": "HEAL", "203": "SOCI", "204": "HEAL", "205": "JUST", "206": "ECON", "207": "ENER",
+              "208": "ECON", "209": "REGI", "210": "SOCI", "211": "ENVI", "212": "JUST", "213": "ECON",
+              "214": "ECON", "215": "TRAN", "216": "EDUC", "217": "EDUC"}
 
 
 def _graph() -> Graph:
@@ -84,6 +89,8 @@ def add_dataset(g: Graph, base: str, meta: Meta) -> URIRef:
     g.add((theme, RDF.type, SKOS.Concept))
     g.add((theme, SKOS.prefLabel, Literal(meta.class_name or v.class_code, lang="zh")))
     g.add((theme, SKOS.inScheme, URIRef(f"{base}/open/themes")))
+    eu_theme = DATA_THEME.get(v.class_code[:3], "GOVE")
+    g.add((ds, DCAT.theme, _concept(g, "data-theme", eu_theme, eu_theme)))
     if v.update_cycle:  # 更新周期
         g.add((ds, DCTERMS.accrualPeriodicity, _concept(g, "frequency", FREQUENCY[v.update_cycle.value],
                                                         v.update_cycle.value, DCTERMS.Frequency)))
@@ -104,6 +111,7 @@ def add_dataset(g: Graph, base: str, meta: Meta) -> URIRef:
     spatial = URIRef(f"{base}/open/regions/{r.region_code}")
     g.add((spatial, RDF.type, DCTERMS.Location))
     g.add((ds, DCTERMS.spatial, spatial))
+    g.add((ds, DCTERMS.spatial, _concept(g, "country", "CHN", "China", DCTERMS.Location)))
     g.add((ds, ADMS.versionNotes, Literal(f"catalog version {v.number}", lang="en")))
     for other in meta.related:  # 关联资源代码 (open ones only)
         g.add((ds, DCTERMS.relation, URIRef(f"{base}/open/datasets/{other.code.replace('/', '-').lower()}")))
@@ -158,6 +166,10 @@ def catalog_graph(base: str, node_name: str, metas: list[Meta], page: int | None
     g.add((themes, RDF.type, SKOS.ConceptScheme))
     g.add((themes, DCTERMS.title, Literal("政务信息资源分类", lang="zh")))
     g.add((cat, DCAT.themeTaxonomy, themes))
+    eu_themes = URIRef(f"{EU}data-theme")
+    g.add((eu_themes, RDF.type, SKOS.ConceptScheme))
+    g.add((eu_themes, DCTERMS.title, Literal("Data theme", lang="en")))
+    g.add((cat, DCAT.themeTaxonomy, eu_themes))
     for meta in metas:
         g.add((cat, DCAT.dataset, add_dataset(g, base, meta)))
     if page is not None and pages is not None:  # Hydra paging, as harvesters of paged DCAT expect

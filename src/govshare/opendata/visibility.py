@@ -47,8 +47,8 @@ def code_of(name: str) -> str:
 
 
 def not_found(name: str) -> NotFound:
-    shown = name[:MAX_NAME]
-    return NotFound(f"dataset {shown!r} not found", f"数据集“{shown}”不存在")
+    # The name asked for is not echoed: the same answer whether it is private or never existed.
+    return NotFound("no such open dataset", "没有这个开放数据集")
 
 
 def get_open(session: Session, name: str) -> CatalogResource:
