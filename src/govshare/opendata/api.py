@@ -17,6 +17,7 @@ import math
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -142,7 +143,7 @@ def rest_datapackage(name: str, request: Request, session: Session = Depends(db_
 def _ckan_response(request: Request, action: str, body: dict[str, Any], status: int = 200,
                    headers: dict[str, str] | None = None) -> JSONResponse:
     help_url = f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={action[:50]}"
-    return JSONResponse({"help": help_url, **body}, status_code=status, headers=headers)
+    return JSONResponse(jsonable_encoder({"help": help_url, **body}), status_code=status, headers=headers)
 
 
 async def _ckan_params(request: Request) -> dict[str, Any]:
