@@ -174,7 +174,10 @@ def ckan_version() -> dict[str, int]:
     return {"version": 3}
 
 
-@router.api_route("/api/3/action/{action}", methods=["GET", "POST"], dependencies=PUBLIC, tags=["CKAN"], summary="CKAN Action API (read calls)")
+@router.api_route("/api/3/action/{action}", methods=["GET", "POST"], dependencies=PUBLIC, tags=["CKAN"],
+                  summary="CKAN Action API (read calls)")
+@router.api_route("/api/action/{action}", methods=["GET", "POST"], dependencies=PUBLIC, tags=["CKAN"],
+                  summary="CKAN Action API without the version, as ckanapi calls it")
 async def ckan_action(action: str, request: Request) -> Response:
     db = database(request)
     try:
