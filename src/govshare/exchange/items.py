@@ -55,10 +55,10 @@ def _registry_by_name() -> dict[str, str]:
     return out
 
 
-def _catalog_element_name(code: str) -> str | None:
+def _catalog_element_names(code: str) -> tuple[str, ...]:
     from govshare.catalog.elements import SEED
 
-    return next((e.name for e in SEED if e.code == code), None)
+    return next(((e.name, *e.aliases) for e in SEED if e.code == code), ())
 
 
 def registry_element(code: str) -> str | None:
@@ -69,8 +69,8 @@ def registry_element(code: str) -> str | None:
         return None
     if builtin_field_for(code) is not None:
         return code
-    name = _catalog_element_name(code)
-    return _registry_by_name().get(name) if name else None
+    by_name = _registry_by_name()
+    return next((by_name[n] for n in _catalog_element_names(code) if n in by_name), None)
 
 
 def _personal(item_name: str, element: str | None) -> str | None:

@@ -17,14 +17,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -46,6 +47,31 @@ Progress = Callable[[int, int], None]
 STALE_AFTER = timedelta(minutes=2)  # a `loading` version without a heartbeat this long was interrupted
 STRUCTURAL = ("empty_file", "no_data", "missing_required_item", "duplicate_header")
 CHANGE_CHUNK = 10_000
+
+
+class Store:
+    """Where a load writes: its own transactions on a Database (one per batch, so a crash keeps
+    the committed batches for `resume`), or one caller's session (the demo builder, which
+    already holds SQLite's write lock, loads inside its own transaction)."""
+
+    def __init__(self, db: Database | None = None, session: Session | None = None) -> None:
+        self.db, self._session = db, session
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        if self.db is not None:
+            with self.db.session() as session:
+                yield session
+        else:
+            assert self._session is not None
+            yield self._session
+            self._session.flush()
+
+    def begin(self) -> AbstractContextManager[Connection]:
+        if self.db is not None:
+            return self.db.engine.begin()
+        assert self._session is not None
+        return nullcontext(self._session.connection())
 
 
 @dataclass
@@ -89,7 +115,17 @@ def _new_version(session: Session, actor: Actor, dataset: Dataset, columns: list
 
 def load(db: Database, principal: Principal, actor: Actor, request: LoadRequest,
          progress: Progress | None = None) -> DatasetVersion:
-    with db.session() as session:
+    return _load(Store(db), principal, actor, request, progress)
+
+
+def load_in_session(session: Session, principal: Principal, actor: Actor, request: LoadRequest) -> DatasetVersion:
+    """The same load inside the caller's transaction (nothing is committed here)."""
+    return _load(Store(session=session), principal, actor, request, None)
+
+
+def _load(store: Store, principal: Principal, actor: Actor, request: LoadRequest,
+          progress: Progress | None) -> DatasetVersion:
+    with store.session() as session:
         resource = requestable(session, principal, request.resource_id)
         require_provider_officer(principal, resource)
         dataset = ensure(session, resource)
@@ -99,7 +135,7 @@ def load(db: Database, principal: Principal, actor: Actor, request: LoadRequest,
         version = _new_version(session, actor, dataset, columns_for(resource), request.mode, request.path,
                                request.name, request.format)
         version_id = version.id
-    return _run(db, actor, version_id, request.format, request.encoding, request.batch_rows, progress)
+    return _run(store, actor, version_id, request.format, request.encoding, request.batch_rows, progress)
 
 
 def _loadable(session: Session, principal: Principal, version_id: int) -> DatasetVersion:
@@ -133,7 +169,7 @@ def resume(db: Database, principal: Principal, actor: Actor, version_id: int, fo
         version.heartbeat_at = utcnow()
         audit.record(session, actor, "exchange.load.resume", object_type="dataset_version", object_id=version.id,
                      details={"after_rows": version.rows_loaded})
-    return _run(db, actor, version_id, None, None, batch_rows, progress)
+    return _run(Store(db), actor, version_id, None, None, batch_rows, progress)
 
 
 def retry(db: Database, principal: Principal, actor: Actor, version_id: int,
@@ -152,7 +188,7 @@ def retry(db: Database, principal: Principal, actor: Actor, version_id: int,
         version = _new_version(session, actor, dataset, columns_for(resource), old.mode,  # type: ignore[arg-type]
                                Path(old.source_path), old.source_name, old.source_format)
         version_id = version.id
-    return _run(db, actor, version_id, None, None, 100_000, progress)
+    return _run(Store(db), actor, version_id, None, None, 100_000, progress)
 
 
 # --- the run ---------------------------------------------------------------------------------
@@ -174,7 +210,7 @@ class _Job:
     skip: int
 
 
-def _job(db: Database, version_id: int, encoding: str | None, batch_rows: int) -> _Job:
+def _job(db: Store, version_id: int, encoding: str | None, batch_rows: int) -> _Job:
     from govshare.catalog.models import CatalogResource
 
     with db.session() as session:
@@ -189,11 +225,11 @@ def _job(db: Database, version_id: int, encoding: str | None, batch_rows: int) -
                     version.source_name, version.source_format, encoding, batch_rows, version.rows_loaded)  # type: ignore
 
 
-def _run(db: Database, actor: Actor, version_id: int, fmt: str | None, encoding: str | None, batch_rows: int,
+def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: str | None, batch_rows: int,
          progress: Progress | None) -> DatasetVersion:
     job = _job(db, version_id, encoding, batch_rows)
     try:
-        with db.engine.begin() as conn:
+        with db.begin() as conn:
             if job.skip == 0:  # a fresh start owns its name, whatever an older attempt left behind
                 tables.drop(conn, job.table.name)
             tables.create(conn, job.table)
@@ -226,7 +262,7 @@ def _header_mapping(columns: list[str], schema: ResourceSchema) -> dict[str, str
     return mapping
 
 
-def _stream(db: Database, job: _Job, progress: Progress | None) -> None:
+def _stream(db: Store, job: _Job, progress: Progress | None) -> None:
     date_formats = {f.name: f.date_format for f in job.schema.fields if f.date_format}
     with Source(job.path, name=job.name, format=job.format, encoding=job.encoding,
                 batch_rows=job.batch_rows) as source:
@@ -244,8 +280,8 @@ def _stream(db: Database, job: _Job, progress: Progress | None) -> None:
             if seen <= job.skip:
                 continue
             batch = batch.slice(max(0, job.skip - start))
-            typed = tables.typed_batch(batch, job.columns, date_formats)
-            with db.engine.begin() as conn:
+            typed = tables.typed_batch(batch, job.columns, date_formats, first_row=max(start, job.skip) + 1)
+            with db.begin() as conn:
                 tables.write(conn, job.table, typed)
                 conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
                     rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
@@ -260,7 +296,7 @@ def _pieces(batches, rows: int):  # type: ignore[no-untyped-def]
             yield batch.slice(start, rows)
 
 
-def gate_reasons(report: QualityReport, db: Database, job: _Job) -> list[str]:
+def gate_reasons(report: QualityReport, db: Store, job: _Job) -> list[str]:
     with db.session() as session:
         dataset = session.get(Dataset, job.dataset_id)
         gate, min_score = dataset.gate, dataset.min_score  # type: ignore[union-attr]
@@ -286,7 +322,7 @@ def _report_fields(version: DatasetVersion, report: QualityReport) -> None:
     version.finished_at = utcnow()
 
 
-def _fail(db: Database, actor: Actor, job: _Job, message: str) -> None:
+def _fail(db: Store, actor: Actor, job: _Job, message: str) -> None:
     with db.session() as session:
         version = session.get(DatasetVersion, job.version_id)
         version.status = LoadStatus.FAILED  # type: ignore[union-attr]
@@ -296,8 +332,8 @@ def _fail(db: Database, actor: Actor, job: _Job, message: str) -> None:
                      outcome=Outcome.FAILURE, details={"error": message[:500], "rows_loaded": version.rows_loaded})
 
 
-def _reject(db: Database, actor: Actor, job: _Job, report: QualityReport, reasons: list[str]) -> DatasetVersion:
-    with db.engine.begin() as conn:
+def _reject(db: Store, actor: Actor, job: _Job, report: QualityReport, reasons: list[str]) -> DatasetVersion:
+    with db.begin() as conn:
         tables.drop(conn, job.table.name)
     with db.session() as session:
         version = session.get(DatasetVersion, job.version_id)
@@ -310,10 +346,10 @@ def _reject(db: Database, actor: Actor, job: _Job, report: QualityReport, reason
         return version  # type: ignore[return-value]
 
 
-def _publish(db: Database, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
+def _publish(db: Store, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
     from govshare.exchange import subscriptions
 
-    with db.engine.begin() as conn:
+    with db.begin() as conn:
         tables.index(conn, job.table)
     with db.session() as session:
         dataset = session.scalars(select(Dataset).where(Dataset.id == job.dataset_id).with_for_update()).one()
@@ -368,9 +404,10 @@ def _merge_previous(conn, job: _Job, old: tuple[Table, list[Column]], previous: 
     copied = [c for c in job.columns if c.item in old_by_item]
     newer = job.table.alias("newer")
     superseded = select(newer.c[ROW_KEY]).where(and_(*[newer.c[n] == old_table.c[o] for n, o in pairs]))
-    rows = select(*[old_table.c[old_by_item[c.item]] for c in copied]).where(~superseded.exists()) \
-        .order_by(old_table.c[tables.ROW])
-    conn.execute(insert(job.table).from_select([c.column for c in copied], rows))
+    after = conn.execute(select(func.coalesce(func.max(job.table.c[ROW_KEY]), 0))).scalar_one()
+    rows = select(old_table.c[ROW_KEY] + after, *[old_table.c[old_by_item[c.item]] for c in copied]) \
+        .where(~superseded.exists())
+    conn.execute(insert(job.table).from_select([ROW_KEY, *[c.column for c in copied]], rows))
 
 
 ROW_KEY = tables.ROW
@@ -407,7 +444,7 @@ def _plain(value: object) -> object:
     return value.isoformat() if hasattr(value, "isoformat") else value  # type: ignore[union-attr]
 
 
-def _drop_old_tables(db: Database, dataset_id: int, keep: set[int | None]) -> None:
+def _drop_old_tables(db: Store, dataset_id: int, keep: set[int | None]) -> None:
     """Tables of versions older than the previous one: nobody reads them any more."""
     with db.session() as session:
         old = session.scalars(select(DatasetVersion).where(
@@ -415,5 +452,5 @@ def _drop_old_tables(db: Database, dataset_id: int, keep: set[int | None]) -> No
             DatasetVersion.id.not_in([k for k in keep if k is not None]))).all()
         names = [v.table_name for v in old]
     for name in names:
-        with db.engine.begin() as conn:
+        with db.begin() as conn:
             tables.drop(conn, name)
