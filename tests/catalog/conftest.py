@@ -24,7 +24,8 @@ def entry(name: str = "社会保险参保信息", **extra: Any) -> dict[str, Any
         "update_cycle": "daily",
         "system_name": "社会保险信息系统",
         "network": "extranet",
-        "stored_gb": 12.5, "stored_records": 1_000_000,
+        "stored_gb": 12.5,
+        "stored_records": 1_000_000,
         "items": [
             {"name": "公民身份号码", "data_type": "string", "length": 18, "element_code": "DE0001"},
             {"name": "姓名", "data_type": "string", "length": 50, "element_code": "DE0002"},
@@ -35,7 +36,9 @@ def entry(name: str = "社会保险参保信息", **extra: Any) -> dict[str, Any
     return data
 
 
-def publish(client: TestClient, officer: str, data: dict[str, Any], admin: str = "admin") -> dict[str, Any]:
+def publish(
+    client: TestClient, officer: str, data: dict[str, Any], admin: str = "admin"
+) -> dict[str, Any]:
     """Officer creates and submits; the administrator publishes. Returns the published resource."""
     headers = login(client, officer)
     created = client.post("/api/v1/catalog/resources", json=data, headers=headers)
@@ -44,7 +47,9 @@ def publish(client: TestClient, officer: str, data: dict[str, Any], admin: str =
     submitted = client.post(f"/api/v1/catalog/resources/{rid}/submit", headers=headers)
     assert submitted.status_code == 200, submitted.text
     headers = login(client, admin)
-    published = client.post(f"/api/v1/catalog/resources/{rid}/publish", json={"note": "同意"}, headers=headers)
+    published = client.post(
+        f"/api/v1/catalog/resources/{rid}/publish", json={"note": "同意"}, headers=headers
+    )
     assert published.status_code == 200, published.text
     return published.json()
 

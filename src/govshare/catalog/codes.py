@@ -20,15 +20,43 @@ CATALOG_DIGIT = {CatalogKind.BASE: "1", CatalogKind.THEME: "2", CatalogKind.DEPA
 # The guide's 类 and 项, and the 目 the demo and the key domains use. Departments get their
 # 项 of the department catalog when they first file into it (department_class).
 SEED_CLASSES: tuple[tuple[str, str], ...] = (
-    ("1", "基础信息资源"), ("2", "主题信息资源"), ("3", "部门信息资源"),
-    ("101", "人口"), ("102", "法人单位"), ("103", "自然资源和空间地理"), ("104", "社会信用"), ("105", "电子证照"),
-    ("101001", "人口基本信息"), ("101002", "社会保障"), ("101003", "民政"), ("101004", "教育"),
-    ("101005", "卫生健康"), ("102001", "法人基本信息"), ("102002", "登记注册"), ("103001", "空间地理"),
-    ("103002", "不动产"), ("104001", "自然人信用"), ("104002", "法人信用"), ("105001", "证照目录"),
-    ("201", "公共服务"), ("202", "健康保障"), ("203", "社会保障"), ("204", "食品药品安全"), ("205", "安全生产"),
-    ("206", "价格监管"), ("207", "能源安全"), ("208", "信用体系"), ("209", "城乡建设"), ("210", "社区治理"),
-    ("211", "生态环保"), ("212", "应急维稳"), ("213", "投资项目"), ("214", "公共资源交易"), ("215", "交通运输"),
-    ("216", "文化旅游"), ("217", "教育"),
+    ("1", "基础信息资源"),
+    ("2", "主题信息资源"),
+    ("3", "部门信息资源"),
+    ("101", "人口"),
+    ("102", "法人单位"),
+    ("103", "自然资源和空间地理"),
+    ("104", "社会信用"),
+    ("105", "电子证照"),
+    ("101001", "人口基本信息"),
+    ("101002", "社会保障"),
+    ("101003", "民政"),
+    ("101004", "教育"),
+    ("101005", "卫生健康"),
+    ("102001", "法人基本信息"),
+    ("102002", "登记注册"),
+    ("103001", "空间地理"),
+    ("103002", "不动产"),
+    ("104001", "自然人信用"),
+    ("104002", "法人信用"),
+    ("105001", "证照目录"),
+    ("201", "公共服务"),
+    ("202", "健康保障"),
+    ("203", "社会保障"),
+    ("204", "食品药品安全"),
+    ("205", "安全生产"),
+    ("206", "价格监管"),
+    ("207", "能源安全"),
+    ("208", "信用体系"),
+    ("209", "城乡建设"),
+    ("210", "社区治理"),
+    ("211", "生态环保"),
+    ("212", "应急维稳"),
+    ("213", "投资项目"),
+    ("214", "公共资源交易"),
+    ("215", "交通运输"),
+    ("216", "文化旅游"),
+    ("217", "教育"),
 )
 
 SEQUENCE_DIGITS = 6
@@ -53,7 +81,11 @@ def ensure_classes(session: Session) -> None:
     have = set(session.scalars(select(CatalogClass.code)).all())
     for code, name in SEED_CLASSES:
         if code not in have:
-            session.add(CatalogClass(code=code, name=name, catalog=catalog_of(code), parent_code=_parent_of(code)))
+            session.add(
+                CatalogClass(
+                    code=code, name=name, catalog=catalog_of(code), parent_code=_parent_of(code)
+                )
+            )
     session.flush()
 
 
@@ -68,20 +100,37 @@ def class_names(session: Session) -> dict[str, str]:
 
 def department_class(session: Session, department_id: int, department_name: str) -> str:
     """The department's 项 in the department catalog (3 + two digits), created on first use."""
-    found = session.scalar(select(CatalogClass.code).where(
-        CatalogClass.department_id == department_id, func.length(CatalogClass.code) == 3))
+    found = session.scalar(
+        select(CatalogClass.code).where(
+            CatalogClass.department_id == department_id, func.length(CatalogClass.code) == 3
+        )
+    )
     if found:
         return found
     ensure_classes(session)
-    used = {c[1:] for c in session.scalars(select(CatalogClass.code).where(
-        CatalogClass.code.like("3__"))).all()}
+    used = {
+        c[1:]
+        for c in session.scalars(
+            select(CatalogClass.code).where(CatalogClass.code.like("3__"))
+        ).all()
+    }
     free = next((f"{n:02d}" for n in range(1, 100) if f"{n:02d}" not in used), None)
     if free is None:
-        raise Conflict("the department catalog has no free 项 code left (99 in use)",
-                       "部门目录的“项”代码已用完（99 个）", field="class_code")
+        raise Conflict(
+            "the department catalog has no free 项 code left (99 in use)",
+            "部门目录的“项”代码已用完（99 个）",
+            field="class_code",
+        )
     code = "3" + free
-    session.add(CatalogClass(code=code, name=department_name, catalog=CatalogKind.DEPARTMENT, parent_code="3",
-                             department_id=department_id))
+    session.add(
+        CatalogClass(
+            code=code,
+            name=department_name,
+            catalog=CatalogKind.DEPARTMENT,
+            parent_code="3",
+            department_id=department_id,
+        )
+    )
     session.flush()
     return code
 
@@ -92,13 +141,16 @@ def check_class(session: Session, catalog: CatalogKind, class_code: str) -> None
     if session.get(CatalogClass, class_code) is None:
         raise InvalidInput(
             f"class_code {class_code} is not in the classification; pick an existing 类/项/目/细目 code",
-            f"信息资源分类 {class_code} 不存在，请选择已有的类/项/目/细目代码", field="class_code")
+            f"信息资源分类 {class_code} 不存在，请选择已有的类/项/目/细目代码",
+            field="class_code",
+        )
     if not class_code.startswith(CATALOG_DIGIT[catalog]):
         raise InvalidInput(
             f"class_code {class_code} does not belong to the {catalog.value} catalog "
             f"(codes of that catalog start with {CATALOG_DIGIT[catalog]})",
             f"信息资源分类 {class_code} 不属于所选目录（该目录的代码以 {CATALOG_DIGIT[catalog]} 开头）",
-            field="class_code")
+            field="class_code",
+        )
 
 
 class CodeAllocator:
@@ -111,8 +163,14 @@ class CodeAllocator:
 
     def next(self, class_code: str) -> tuple[str, int]:
         if class_code not in self.highest:
-            self.highest[class_code] = self.session.scalar(select(func.max(CatalogResource.sequence)).where(
-                CatalogResource.code.like(f"{class_code}/%"))) or 0
+            self.highest[class_code] = (
+                self.session.scalar(
+                    select(func.max(CatalogResource.sequence)).where(
+                        CatalogResource.code.like(f"{class_code}/%")
+                    )
+                )
+                or 0
+            )
         self.highest[class_code] += 1
         sequence = self.highest[class_code]
         return f"{class_code}/{sequence:0{SEQUENCE_DIGITS}d}", sequence

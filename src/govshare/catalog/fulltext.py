@@ -16,7 +16,9 @@ Query = list[list[list[str]]]  # groups → alternatives → tokens
 def _join(query: Query, quote, and_: str, or_: str) -> str:  # type: ignore[no-untyped-def]
     groups = []
     for alternatives in query:
-        alts = ["(" + and_.join(quote(t) for t in tokens) + ")" for tokens in alternatives if tokens]
+        alts = [
+            "(" + and_.join(quote(t) for t in tokens) + ")" for tokens in alternatives if tokens
+        ]
         groups.append("(" + or_.join(alts) + ")")
     return and_.join(groups)
 
@@ -29,12 +31,14 @@ def _tsquery_quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def match_sql(dialect: str) -> str:
-    """A SELECT of (id, score) of the matching resources, higher score first; bound :q."""
+def match_sql(dialect: str, in_name: bool = False) -> str:
+    """A SELECT of one text: the comma-separated ids of the matching resources. One aggregated
+    value, because fetching tens of thousands of rows one by one costs more than the match."""
     if dialect == "sqlite":
-        return "SELECT rowid AS id, -bm25(catalog_fts) AS score FROM catalog_fts WHERE catalog_fts MATCH :q"
-    return ("SELECT d.resource_id AS id, ts_rank(d.tsv, q.q) AS score "
-            "FROM catalog_search_doc d, CAST(:q AS tsquery) AS q(q) WHERE d.tsv @@ q.q")
+        table = "catalog_name_fts" if in_name else "catalog_fts"
+        return f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH :q"
+    column = "name_tsv" if in_name else "tsv"
+    return f"SELECT string_agg(resource_id::text, ',') FROM catalog_search_doc WHERE {column} @@ CAST(:q AS tsquery)"
 
 
 def query_text(dialect: str, query: Query) -> str:

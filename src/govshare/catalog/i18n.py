@@ -100,12 +100,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "submitted_at": ("提交时间", "Submitted"),
     "update": ("修订", "revision"),
     "nothing_to_review": ("没有待审核的条目。", "Nothing waiting for review."),
-    "import_template": ("按国家模板导入（XLSX / CSV / JSON）", "Import the national template (XLSX / CSV / JSON)"),
+    "import_template": (
+        "按国家模板导入（XLSX / CSV / JSON）",
+        "Import the national template (XLSX / CSV / JSON)",
+    ),
     "import_file": ("文件", "File"),
     "import_and_submit": ("导入后直接提交审核", "Submit for review after import"),
     "import": ("导入", "Import"),
     "imported": ("已导入（新建 + 修订）", "Imported (new + revised)"),
-    "import_problems": ("导入检查发现的问题（未写入任何数据）", "Problems found; nothing was imported"),
+    "import_problems": (
+        "导入检查发现的问题（未写入任何数据）",
+        "Problems found; nothing was imported",
+    ),
     "sheet": ("工作表", "Sheet"),
     "row": ("行", "Row"),
     "column": ("列", "Column"),
@@ -123,7 +129,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conditional": ("有条件共享", "Conditional"),
     "not_shared": ("不予共享", "Not shared"),
     "open": ("向社会开放", "Open"),
+    "done_saved": ("已保存草稿，校核结果见下方。", "Draft saved; the cross-checks are below."),
+    "done_submit": ("已提交审核。", "Submitted for review."),
+    "done_publish": ("已审核通过并发布。", "Approved and published."),
+    "done_return": ("已退回修改。", "Returned for changes."),
+    "done_source_changed": (
+        "已记录来源变更，请在更新时限内修订目录。",
+        "Source change recorded; revise the entry in time.",
+    ),
 }
 
 _FIELD_LABELS = {"catalog": "catalog_kind", "class_code": "class_code", "name": "resource_name"}
-MESSAGES.update({f"field_{name}": MESSAGES.get(_FIELD_LABELS.get(name, name), (name, name)) for name in VERSION_FIELDS})
+MESSAGES.update(
+    {
+        f"field_{name}": MESSAGES.get(_FIELD_LABELS.get(name, name), (name, name))
+        for name in VERSION_FIELDS
+    }
+)

@@ -42,7 +42,13 @@ from govshare.core.db import Base, UTCDateTime, utcnow
 
 def _enum(kind: type[StrEnum], name: str) -> Enum:
     # Plain strings with a CHECK, as in orgs: both backends and migrations stay simple.
-    return Enum(kind, name=name, native_enum=False, values_callable=lambda e: [m.value for m in e], length=40)
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        length=40,
+    )
 
 
 class CatalogClass(Base):
@@ -66,9 +72,13 @@ class CatalogResource(Base):
     provider_id: Mapped[int] = mapped_column(ForeignKey("department.id"), nullable=False)
     region_code: Mapped[str] = mapped_column(String(6), nullable=False)
     published_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalog_version.id", use_alter=True, name="fk_catalog_resource_published_version"))
+        ForeignKey(
+            "catalog_version.id", use_alter=True, name="fk_catalog_resource_published_version"
+        )
+    )
     working_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("catalog_version.id", use_alter=True, name="fk_catalog_resource_working_version"))
+        ForeignKey("catalog_version.id", use_alter=True, name="fk_catalog_resource_working_version")
+    )
     # Facets of the published version, copied for search and census (NULL until published).
     name: Mapped[str | None] = mapped_column(String(200))
     catalog: Mapped[CatalogKind | None] = mapped_column(_enum(CatalogKind, "catalog_kind"))
@@ -84,9 +94,11 @@ class CatalogResource(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     published_version: Mapped[ResourceVersion | None] = relationship(
-        foreign_keys=[published_version_id], post_update=True, lazy="joined")
+        foreign_keys=[published_version_id], post_update=True, lazy="joined"
+    )
     working_version: Mapped[ResourceVersion | None] = relationship(
-        foreign_keys=[working_version_id], post_update=True, lazy="joined")
+        foreign_keys=[working_version_id], post_update=True, lazy="joined"
+    )
 
     __table_args__ = (
         UniqueConstraint("class_code", "sequence", name="uq_catalog_resource_class_sequence"),
@@ -103,7 +115,9 @@ class ResourceVersion(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resource.id"), nullable=False)
     number: Mapped[int] = mapped_column(Integer, nullable=False)
-    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus, "version_status"), nullable=False)
+    status: Mapped[VersionStatus] = mapped_column(
+        _enum(VersionStatus, "version_status"), nullable=False
+    )
     catalog: Mapped[CatalogKind] = mapped_column(_enum(CatalogKind, "catalog_kind"), nullable=False)
     class_code: Mapped[str] = mapped_column(String(20), nullable=False)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -115,7 +129,9 @@ class ResourceVersion(Base):
     share_conditions: Mapped[str] = mapped_column(Text, nullable=False, default="")
     share_basis: Mapped[str] = mapped_column(Text, nullable=False, default="")  # 不予共享依据
     share_mode: Mapped[ShareMode | None] = mapped_column(_enum(ShareMode, "share_mode"))
-    share_method: Mapped[ResourceFormat | None] = mapped_column(_enum(ResourceFormat, "resource_format"))
+    share_method: Mapped[ResourceFormat | None] = mapped_column(
+        _enum(ResourceFormat, "resource_format")
+    )
     open: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     open_conditions: Mapped[str] = mapped_column(Text, nullable=False, default="")
     update_cycle: Mapped[UpdateCycle | None] = mapped_column(_enum(UpdateCycle, "update_cycle"))
@@ -139,7 +155,8 @@ class ResourceVersion(Base):
     reviewed_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
 
     items: Mapped[list[ResourceItem]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceItem.position")
+        cascade="all, delete-orphan", lazy="selectin", order_by="ResourceItem.position"
+    )
 
     __table_args__ = (
         UniqueConstraint("resource_id", "number", name="uq_catalog_version_resource_number"),
@@ -153,13 +170,17 @@ class ResourceItem(Base):
     __tablename__ = "catalog_item"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="CASCADE"), nullable=False)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("catalog_version.id", ondelete="CASCADE"), nullable=False
+    )
     position: Mapped[int] = mapped_column(Integer, nullable=False)
     name: Mapped[str] = mapped_column(String(100), nullable=False)
     data_type: Mapped[DataType] = mapped_column(_enum(DataType, "data_type"), nullable=False)
     length: Mapped[int | None] = mapped_column(Integer)
     element_code: Mapped[str] = mapped_column(String(40), nullable=False, default="")  # 标准数据元
-    is_source: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # 本部门为采集源头
+    is_source: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False
+    )  # 本部门为采集源头
 
     __table_args__ = (
         Index("ix_catalog_item_version_id", "version_id"),
@@ -180,11 +201,14 @@ class SearchTerm(Base):
 
 
 class SearchDocument(Base):
-    """The segmented text of a published resource (jieba words, single characters and character
-    pairs). The backend's full-text index (FTS5 table or tsvector column) is built from it."""
+    """The search tokens of a published resource (single characters, character pairs, latin
+    words): of all its text, and of its name alone (a match in the name ranks first). The
+    backend's full-text index (FTS5 table or tsvector columns) is built from them."""
 
     __tablename__ = "catalog_search_doc"
 
     resource_id: Mapped[int] = mapped_column(
-        ForeignKey("catalog_resource.id", ondelete="CASCADE"), primary_key=True)
+        ForeignKey("catalog_resource.id", ondelete="CASCADE"), primary_key=True
+    )
     tokens: Mapped[str] = mapped_column(Text, nullable=False)
+    name_tokens: Mapped[str] = mapped_column(Text, nullable=False, default="")

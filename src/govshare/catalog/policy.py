@@ -10,9 +10,12 @@ ACTIONS: dict[str, Rule] = {
     "catalog.read": Rule(ANY_USER, "catalog", "search and read the published catalog"),
     "catalog.write": rule(P, OFFICER, description="compile entries: create, edit, submit, import"),
     "catalog.review": rule(P, description="review submitted entries: publish or return them"),
-    "catalog.source_changed": rule(P, OFFICER, scope="catalog.write",
-                                   description="report that a resource's source changed"),
+    "catalog.source_changed": rule(
+        P, OFFICER, scope="catalog.write", description="report that a resource's source changed"
+    ),
     "catalog.export": Rule(ANY_USER, "catalog", "export the published catalog (audited)"),
-    "catalog.census": rule(P, A, OFFICER, REVIEWER, description="see and export the census (大普查)"),
+    "catalog.census": rule(
+        P, A, OFFICER, REVIEWER, description="see and export the census (大普查)"
+    ),
     "catalog.dictionary": rule(P, description="edit the synonym and abbreviation dictionary"),
 }

@@ -34,8 +34,12 @@ class ResourceIn(BaseModel):
     """What a data officer fills in: the core metadata of the guide plus census figures."""
 
     catalog: CatalogKind = Field(CatalogKind.DEPARTMENT, description="所属目录：基础/主题/部门")
-    class_code: str | None = Field(None, max_length=20, pattern=r"^[0-9]+$",
-                                   description="信息资源分类（类/项/目/细目代码）；部门目录可省略")
+    class_code: str | None = Field(
+        None,
+        max_length=20,
+        pattern=r"^[0-9]+$",
+        description="信息资源分类（类/项/目/细目代码）；部门目录可省略",
+    )
     name: str = Field("", max_length=200, description="信息资源名称")
     provider_id: int | None = Field(None, description="信息资源提供方（部门 id）；默认为本部门")
     provider_code: str = Field("", max_length=40, description="提供方代码；默认为统一社会信用代码")
@@ -51,7 +55,9 @@ class ResourceIn(BaseModel):
     open_conditions: str = Field("", max_length=2000, description="开放条件")
     update_cycle: UpdateCycle | None = Field(None, description="更新周期")
     published_on: date | None = Field(None, description="发布日期；默认为审核发布当日")
-    related_codes: list[str] = Field(default_factory=list, max_length=50, description="关联资源代码")
+    related_codes: list[str] = Field(
+        default_factory=list, max_length=50, description="关联资源代码"
+    )
     system_name: str = Field("", max_length=200, description="来源信息系统名称")
     network: Network | None = Field(None, description="部署网络")
     vertical: bool = Field(False, description="是否垂直管理")
@@ -64,7 +70,9 @@ class ResourceIn(BaseModel):
     items: list[ItemIn] = Field(default_factory=list, max_length=2000, description="信息项")
 
 
-VERSION_FIELDS = tuple(name for name in ResourceIn.model_fields if name not in ("provider_id", "items"))
+VERSION_FIELDS = tuple(
+    name for name in ResourceIn.model_fields if name not in ("provider_id", "items")
+)
 
 
 class FindingOut(BaseModel):

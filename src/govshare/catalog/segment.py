@@ -7,8 +7,8 @@ the synonym dictionary never needs a re-index.
 
 Queries are segmented by jieba into words, so a long query means "all of these words",
 and dictionary terms (社保, 人社局, 公积金…) are recognised inside a query and expanded. A word
-matches a document that contains it: a word of one or two characters is one token; a longer
-word is all of its character pairs.
+matches a document that has it: a word of one or two characters is one token; a longer word
+is the character pairs that cover it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import re
 import threading
 from collections.abc import Iterable
 
-_PIECE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_PIECE = re.compile(
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
+)
 _lock = threading.Lock()
 _known_words: set[str] = set()
 
@@ -27,7 +29,7 @@ def _is_cjk(piece: str) -> bool:
 
 
 def _ngrams(run: str) -> list[str]:
-    return list(run) + [run[i:i + 2] for i in range(len(run) - 1)]
+    return list(run) + [run[i : i + 2] for i in range(len(run) - 1)]
 
 
 def document_tokens(parts: Iterable[str | None]) -> str:
@@ -35,19 +37,25 @@ def document_tokens(parts: Iterable[str | None]) -> str:
     tokens: dict[str, None] = {}
     for part in parts:
         for piece in _PIECE.findall((part or "").lower()):
-            for token in (_ngrams(piece) if _is_cjk(piece) else [piece]):
+            for token in _ngrams(piece) if _is_cjk(piece) else [piece]:
                 tokens[token] = None
     return " ".join(tokens)
+
+
+def _cover(run: str) -> list[str]:
+    """Character pairs that cover a run: 人力资源和社会保障 → 人力 资源 和社 会保 保障. Every
+    character is in one; half as many pairs as all of them, so long words stay fast."""
+    pairs = [run[i : i + 2] for i in range(0, len(run) - 1, 2)]
+    if len(run) % 2:
+        pairs.append(run[-2:])
+    return pairs
 
 
 def word_tokens(word: str) -> list[str]:
     """The tokens a document must all contain to contain `word`."""
     tokens: list[str] = []
     for piece in _PIECE.findall(word.lower()):
-        if _is_cjk(piece) and len(piece) > 2:
-            tokens += [piece[i:i + 2] for i in range(len(piece) - 1)]
-        else:
-            tokens.append(piece)
+        tokens += _cover(piece) if _is_cjk(piece) and len(piece) > 2 else [piece]
     return list(dict.fromkeys(tokens))
 
 

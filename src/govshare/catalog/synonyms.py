@@ -59,10 +59,15 @@ def dictionary(session: Session) -> dict[str, tuple[str, ...]]:
 
 def entries(session: Session) -> list[dict]:
     edited = {row.term: row for row in session.scalars(select(SearchTerm))}
-    rows = [{"term": term, "expansions": list(exp), "active": True, "origin": "seed"}
-            for term, exp in SEED.items() if term not in edited]
-    rows += [{"term": r.term, "expansions": list(r.expansions), "active": r.active, "origin": "edited"}
-             for r in edited.values()]
+    rows = [
+        {"term": term, "expansions": list(exp), "active": True, "origin": "seed"}
+        for term, exp in SEED.items()
+        if term not in edited
+    ]
+    rows += [
+        {"term": r.term, "expansions": list(r.expansions), "active": r.active, "origin": "edited"}
+        for r in edited.values()
+    ]
     return sorted(rows, key=lambda r: r["term"])
 
 
@@ -70,22 +75,40 @@ def _clean(term: str, expansions: list[str]) -> tuple[str, list[str]]:
     term = term.strip()
     cleaned = [e.strip() for e in expansions if e.strip() and e.strip() != term]
     if not term or len(term) > 50:
-        raise InvalidInput("term must have 1 to 50 characters", "词条长度应为 1–50 个字符", field="term")
+        raise InvalidInput(
+            "term must have 1 to 50 characters", "词条长度应为 1–50 个字符", field="term"
+        )
     if not cleaned:
-        raise InvalidInput("give at least one expansion different from the term",
-                           "请至少填写一个与词条不同的同义词或全称", field="expansions")
+        raise InvalidInput(
+            "give at least one expansion different from the term",
+            "请至少填写一个与词条不同的同义词或全称",
+            field="expansions",
+        )
     return term, cleaned
 
 
-def set_term(session: Session, actor: Actor, term: str, expansions: list[str], active: bool = True) -> dict:
+def set_term(
+    session: Session, actor: Actor, term: str, expansions: list[str], active: bool = True
+) -> dict:
     term, cleaned = _clean(term, expansions)
     row = session.get(SearchTerm, term) or SearchTerm(term=term)
     before = list(row.expansions or [])
-    row.expansions, row.active, row.updated_at, row.updated_by = cleaned, active, utcnow(), actor.name
+    row.expansions, row.active, row.updated_at, row.updated_by = (
+        cleaned,
+        active,
+        utcnow(),
+        actor.name,
+    )
     session.add(row)
     session.flush()
-    audit.record(session, actor, "catalog.term.set", object_type="catalog_search_term", object_id=term,
-                 details={"before": before, "after": cleaned, "active": active})
+    audit.record(
+        session,
+        actor,
+        "catalog.term.set",
+        object_type="catalog_search_term",
+        object_id=term,
+        details={"before": before, "after": cleaned, "active": active},
+    )
     return {"term": term, "expansions": cleaned, "active": active, "origin": "edited"}
 
 
@@ -93,8 +116,12 @@ def remove_term(session: Session, actor: Actor, term: str) -> None:
     """Switches a term off (a seed term stays off; an added one is gone)."""
     if term not in SEED and session.get(SearchTerm, term) is None:
         raise NotFound(f"no dictionary term {term!r}", f"词典中没有“{term}”")
-    row = session.get(SearchTerm, term) or SearchTerm(term=term, expansions=list(SEED.get(term, ())))
+    row = session.get(SearchTerm, term) or SearchTerm(
+        term=term, expansions=list(SEED.get(term, ()))
+    )
     row.active, row.updated_at, row.updated_by = False, utcnow(), actor.name
     session.add(row)
     session.flush()
-    audit.record(session, actor, "catalog.term.remove", object_type="catalog_search_term", object_id=term)
+    audit.record(
+        session, actor, "catalog.term.remove", object_type="catalog_search_term", object_id=term
+    )

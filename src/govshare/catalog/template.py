@@ -88,7 +88,9 @@ def normalise_header(text: Any) -> str:
 def header_map(headers: list[Any], columns: tuple[Column, ...]) -> dict[int, Column]:
     known = {normalise_header(c.header): c for c in columns}
     known.update({c.field: c for c in columns})  # English field names are accepted too
-    return {i: known[normalise_header(h)] for i, h in enumerate(headers) if normalise_header(h) in known}
+    return {
+        i: known[normalise_header(h)] for i, h in enumerate(headers) if normalise_header(h) in known
+    }
 
 
 class CellError(ValueError):
@@ -114,7 +116,9 @@ def _date(value: Any) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise CellError(f"{text!r} is not a date; expected YYYY-MM-DD", f"“{text}”不是日期，应为 YYYY-MM-DD")
+    raise CellError(
+        f"{text!r} is not a date; expected YYYY-MM-DD", f"“{text}”不是日期，应为 YYYY-MM-DD"
+    )
 
 
 def _number(value: Any, kind: type) -> int | float:
@@ -138,20 +142,28 @@ def convert(column: Column, value: Any) -> Any:
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         found = vocab.parse(kind, str(value))
         if found is None:
-            raise CellError(f"unknown word {str(value).strip()!r}; expected one of {vocab.choices(kind)}",
-                            f"无法识别“{str(value).strip()}”，应为 {vocab.choices(kind)} 之一")
+            raise CellError(
+                f"unknown word {str(value).strip()!r}; expected one of {vocab.choices(kind)}",
+                f"无法识别“{str(value).strip()}”，应为 {vocab.choices(kind)} 之一",
+            )
         return found
     if kind is bool:
         found_bool = vocab.parse_bool(value if isinstance(value, bool) else str(value))
         if found_bool is None:
-            raise CellError(f"{value!r} is not yes/no; expected 是 or 否", f"“{value}”应为“是”或“否”")
+            raise CellError(
+                f"{value!r} is not yes/no; expected 是 or 否", f"“{value}”应为“是”或“否”"
+            )
         return found_bool
     if kind in (int, float):
         return _number(value, kind)
     if kind is date:
         return _date(value)
     if kind is list:
-        return value if isinstance(value, list) else [p for p in re.split(r"[,，;；、\s]+", str(value)) if p]
+        return (
+            value
+            if isinstance(value, list)
+            else [p for p in re.split(r"[,，;；、\s]+", str(value)) if p]
+        )
     if isinstance(value, float) and value == int(value):
         return str(int(value))  # a code typed into a number-formatted Excel cell
     return str(value).strip()
@@ -180,13 +192,28 @@ def parse_items_cell(text: str) -> list[dict[str, Any]]:
             continue
         bits = [b.strip() for b in re.split(r"[:：]", part)]
         bits += [""] * (5 - len(bits))
-        rows.append({"name": bits[0], "data_type": bits[1] or "字符型", "length": bits[2],
-                     "element_code": bits[3], "is_source": bits[4]})
+        rows.append(
+            {
+                "name": bits[0],
+                "data_type": bits[1] or "字符型",
+                "length": bits[2],
+                "element_code": bits[3],
+                "is_source": bits[4],
+            }
+        )
     return rows
 
 
 def items_cell(items: list[Any]) -> str:
     return "；".join(
-        ":".join([i.name, vocab.label(i.data_type), str(i.length or ""), i.element_code,
-                  "是" if i.is_source else ""]).rstrip(":")
-        for i in items)
+        ":".join(
+            [
+                i.name,
+                vocab.label(i.data_type),
+                str(i.length or ""),
+                i.element_code,
+                "是" if i.is_source else "",
+            ]
+        ).rstrip(":")
+        for i in items
+    )

@@ -63,8 +63,13 @@ class Problem:
     message_zh: str
 
     def out(self, language: str = "en") -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column,
-                "message": self.message_zh if language == "zh" else self.message, "message_zh": self.message_zh}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message_zh if language == "zh" else self.message,
+            "message_zh": self.message_zh,
+        }
 
 
 @dataclass
@@ -93,27 +98,52 @@ class ImportResult:
     submitted: bool = False
 
     def summary(self, language: str = "en") -> dict[str, Any]:
-        return {"created": len(self.created), "updated": len(self.updated), "codes": self.created + self.updated,
-                "dry_run": self.dry_run, "submitted": self.submitted,
-                "warnings": [w.out(language) for w in self.warnings]}
+        return {
+            "created": len(self.created),
+            "updated": len(self.updated),
+            "codes": self.created + self.updated,
+            "dry_run": self.dry_run,
+            "submitted": self.submitted,
+            "warnings": [w.out(language) for w in self.warnings],
+        }
 
 
 # --- reading --------------------------------------------------------------------------------
 
 
-def _rows_of(sheet_name: str, grid: list[list[Any]], columns: tuple[Column, ...], problems: list[Problem]) -> list[RawRow]:
+def _rows_of(
+    sheet_name: str, grid: list[list[Any]], columns: tuple[Column, ...], problems: list[Problem]
+) -> list[RawRow]:
     """Rows of a sheet as {field: raw value}; blank rows (trailing ones too) are skipped."""
     if not grid:
-        problems.append(Problem(sheet_name, 1, "", "the sheet is empty; expected a header row",
-                                "工作表为空，应有表头行"))
+        problems.append(
+            Problem(
+                sheet_name,
+                1,
+                "",
+                "the sheet is empty; expected a header row",
+                "工作表为空，应有表头行",
+            )
+        )
         return []
     mapping = header_map(grid[0], columns)
     present = {c.field for c in mapping.values()}
     for column in columns:
         if column.mandatory and column.field not in present:
-            problems.append(Problem(sheet_name, 1, column.header, f"mandatory column {column.header} is missing",
-                                    f"缺少必填列“{column.header}”"))
-    extra = {i: ITEMS_COLUMN for i, h in enumerate(grid[0]) if str(h or "").strip() == ITEMS_COLUMN.header}
+            problems.append(
+                Problem(
+                    sheet_name,
+                    1,
+                    column.header,
+                    f"mandatory column {column.header} is missing",
+                    f"缺少必填列“{column.header}”",
+                )
+            )
+    extra = {
+        i: ITEMS_COLUMN
+        for i, h in enumerate(grid[0])
+        if str(h or "").strip() == ITEMS_COLUMN.header
+    }
     rows = []
     for number, cells in enumerate(grid[1:], start=2):
         if all(is_blank(c) for c in cells):
@@ -137,34 +167,56 @@ def read_xlsx(content: bytes, problems: list[Problem]) -> list[RawRow]:
     try:
         book = load_workbook(io.BytesIO(content), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-        raise InvalidInput(f"the file is not an Excel workbook (.xlsx): {exc}", "文件不是 Excel 工作簿（.xlsx）",
-                           field="file") from None
+        raise InvalidInput(
+            f"the file is not an Excel workbook (.xlsx): {exc}",
+            "文件不是 Excel 工作簿（.xlsx）",
+            field="file",
+        ) from None
     if RESOURCE_SHEET not in book.sheetnames:
-        raise InvalidInput(f"the workbook has no sheet named {RESOURCE_SHEET}; use the national template",
-                           f"工作簿中没有名为“{RESOURCE_SHEET}”的工作表，请使用国家模板", field="file")
+        raise InvalidInput(
+            f"the workbook has no sheet named {RESOURCE_SHEET}; use the national template",
+            f"工作簿中没有名为“{RESOURCE_SHEET}”的工作表，请使用国家模板",
+            field="file",
+        )
     grids = {}
     for name in (RESOURCE_SHEET, ITEM_SHEET):
         if name in book.sheetnames:
             _fill_merged(book[name])
             grids[name] = [list(r) for r in book[name].iter_rows(values_only=True)]
     resources = _rows_of(RESOURCE_SHEET, grids[RESOURCE_SHEET], RESOURCE_COLUMNS, problems)
-    items = _rows_of(ITEM_SHEET, grids[ITEM_SHEET], ITEM_COLUMNS, problems) if ITEM_SHEET in grids else []
+    items = (
+        _rows_of(ITEM_SHEET, grids[ITEM_SHEET], ITEM_COLUMNS, problems)
+        if ITEM_SHEET in grids
+        else []
+    )
     _attach_items(resources, items, problems)
     return resources
 
 
 def _attach_items(resources: list[RawRow], items: list[RawRow], problems: list[Problem]) -> None:
-    by_seq = {str(convert_quiet(_BY_FIELD["seq"], r.values.get("seq"))): r for r in resources if r.values.get("seq")}
-    by_code = {str(r.values["code"]).strip(): r for r in resources if not is_blank(r.values.get("code"))}
+    by_seq = {
+        str(convert_quiet(_BY_FIELD["seq"], r.values.get("seq"))): r
+        for r in resources
+        if r.values.get("seq")
+    }
+    by_code = {
+        str(r.values["code"]).strip(): r for r in resources if not is_blank(r.values.get("code"))
+    }
     for item in items:
         seq, code = item.values.get("seq"), item.values.get("code")
         owner = by_seq.get(str(convert_quiet(ITEM_COLUMNS[0], seq))) if not is_blank(seq) else None
         owner = owner or (by_code.get(str(code).strip()) if not is_blank(code) else None)
         if owner is None:
-            problems.append(Problem(item.sheet, item.row, "资源序号",
-                                    f"no resource row has 序号 {seq} or code {code}; expected the 序号 of a "
-                                    f"row of sheet {RESOURCE_SHEET}",
-                                    f"找不到序号为 {seq} 或代码为 {code} 的信息资源，应填写“{RESOURCE_SHEET}”表中的序号"))
+            problems.append(
+                Problem(
+                    item.sheet,
+                    item.row,
+                    "资源序号",
+                    f"no resource row has 序号 {seq} or code {code}; expected the 序号 of a "
+                    f"row of sheet {RESOURCE_SHEET}",
+                    f"找不到序号为 {seq} 或代码为 {code} 的信息资源，应填写“{RESOURCE_SHEET}”表中的序号",
+                )
+            )
             continue
         owner.items.append(item)
 
@@ -184,16 +236,21 @@ def decode_text(content: bytes) -> str:
         try:
             return content.decode("gb18030")
         except UnicodeDecodeError:
-            raise InvalidInput("the file is neither UTF-8 nor GBK/GB18030 text", "文件编码既不是 UTF-8 也不是 GBK/GB18030",
-                               field="file") from None
+            raise InvalidInput(
+                "the file is neither UTF-8 nor GBK/GB18030 text",
+                "文件编码既不是 UTF-8 也不是 GBK/GB18030",
+                field="file",
+            ) from None
 
 
 def read_csv(content: bytes, problems: list[Problem]) -> list[RawRow]:
     grid = [row for row in csv.reader(io.StringIO(decode_text(content)))]
     rows = _rows_of(RESOURCE_SHEET, grid, RESOURCE_COLUMNS, problems)
     for row in rows:
-        row.items = [RawRow(row.sheet, row.row, values) for values in
-                     parse_items_cell(str(row.values.pop("items", "") or ""))]
+        row.items = [
+            RawRow(row.sheet, row.row, values)
+            for values in parse_items_cell(str(row.values.pop("items", "") or ""))
+        ]
     return rows
 
 
@@ -201,32 +258,49 @@ def read_json(content: bytes, problems: list[Problem]) -> list[RawRow]:
     try:
         data = json.loads(decode_text(content))
     except json.JSONDecodeError as exc:
-        raise InvalidInput(f"the file is not valid JSON: {exc}", f"文件不是有效的 JSON：{exc}", field="file") from None
+        raise InvalidInput(
+            f"the file is not valid JSON: {exc}", f"文件不是有效的 JSON：{exc}", field="file"
+        ) from None
     if isinstance(data, dict):
         data = data.get("resources", [])
     if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-        raise InvalidInput("expected a JSON list of resources (or {\"resources\": [...]})",
-                           "JSON 应为信息资源数组（或 {\"resources\": [...]}）", field="file")
+        raise InvalidInput(
+            'expected a JSON list of resources (or {"resources": [...]})',
+            'JSON 应为信息资源数组（或 {"resources": [...]}）',
+            field="file",
+        )
     rows = []
     for n, record in enumerate(data, start=1):
         values = dict(record)
         items = values.pop("items", []) or []
         if isinstance(values.get("provider"), dict):
             values["provider"] = values["provider"].get("name")
-        rows.append(RawRow("json", n, values, [RawRow("json", n, dict(i)) for i in items if isinstance(i, dict)]))
+        rows.append(
+            RawRow(
+                "json",
+                n,
+                values,
+                [RawRow("json", n, dict(i)) for i in items if isinstance(i, dict)],
+            )
+        )
     return rows
 
 
 READERS: dict[str, Callable[[bytes, list[Problem]], list[RawRow]]] = {
-    "xlsx": read_xlsx, "csv": read_csv, "json": read_json,
+    "xlsx": read_xlsx,
+    "csv": read_csv,
+    "json": read_json,
 }
 
 
 def kind_of(filename: str) -> str:
     suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix not in READERS:
-        raise InvalidInput(f"cannot import {filename!r}: expected a .xlsx, .csv or .json file",
-                           f"无法导入“{filename}”：应为 .xlsx、.csv 或 .json 文件", field="file")
+        raise InvalidInput(
+            f"cannot import {filename!r}: expected a .xlsx, .csv or .json file",
+            f"无法导入“{filename}”：应为 .xlsx、.csv 或 .json 文件",
+            field="file",
+        )
     return suffix
 
 
@@ -258,8 +332,17 @@ class RowChecker:
                 ok = False
                 continue
             # A missing column is reported once, at its header; a missing JSON key here.
-            if column.mandatory and values[column.field] is None and (column.field in raw.values or raw.sheet == "json"):
-                self.problem(raw, column.header, f"{column.header} is mandatory", f"“{column.header}”为必填项")
+            if (
+                column.mandatory
+                and values[column.field] is None
+                and (column.field in raw.values or raw.sheet == "json")
+            ):
+                self.problem(
+                    raw,
+                    column.header,
+                    f"{column.header} is mandatory",
+                    f"“{column.header}”为必填项",
+                )
                 ok = False
         return values if ok else None
 
@@ -273,24 +356,39 @@ class RowChecker:
                 self._providers[name] = exc
         found = self._providers[name]
         if isinstance(found, AppError):
-            self.problem(raw, "信息资源提供方", f"provider {name!r}: {found.message}",
-                         f"提供方“{name}”：{found.message_zh}")
+            self.problem(
+                raw,
+                "信息资源提供方",
+                f"provider {name!r}: {found.message}",
+                f"提供方“{name}”：{found.message_zh}",
+            )
             return None
         return found
 
-    def _existing(self, raw: RawRow, code: str | None, provider: Department) -> tuple[bool, CatalogResource | None]:
+    def _existing(
+        self, raw: RawRow, code: str | None, provider: Department
+    ) -> tuple[bool, CatalogResource | None]:
         if not code:
             return True, None
         if code in self._codes:
-            self.problem(raw, "信息资源代码", f"code {code} appears again (first in row {self._codes[code]}); "
-                         "each code once per file", f"信息资源代码 {code} 重复（首次出现在第 {self._codes[code]} 行）")
+            self.problem(
+                raw,
+                "信息资源代码",
+                f"code {code} appears again (first in row {self._codes[code]}); "
+                "each code once per file",
+                f"信息资源代码 {code} 重复（首次出现在第 {self._codes[code]} 行）",
+            )
             return False, None
         self._codes[code] = raw.row
         found = self.session.scalar(select(CatalogResource).where(CatalogResource.code == code))
         if found is None or found.provider_id != provider.id:
-            self.problem(raw, "信息资源代码", f"code {code} is not an entry of {provider.name}; leave it empty "
-                         "for a new resource (codes are assigned by the rule)",
-                         f"信息资源代码 {code} 不是{provider.name}的条目；新资源请留空，代码按规则生成")
+            self.problem(
+                raw,
+                "信息资源代码",
+                f"code {code} is not an entry of {provider.name}; leave it empty "
+                "for a new resource (codes are assigned by the rule)",
+                f"信息资源代码 {code} 不是{provider.name}的条目；新资源请留空，代码按规则生成",
+            )
             return False, None
         return True, found
 
@@ -301,7 +399,9 @@ class RowChecker:
             if values is None:
                 ok = False
                 continue
-            items.append({k: v for k, v in values.items() if k not in ("seq", "code") and v is not None})
+            items.append(
+                {k: v for k, v in values.items() if k not in ("seq", "code") and v is not None}
+            )
         return items if ok else None
 
     def row(self, raw: RawRow) -> Parsed | None:
@@ -316,7 +416,11 @@ class RowChecker:
             return None
         if values.get("catalog") is None and values.get("class_code"):
             values["catalog"] = codes.catalog_of(values["class_code"])
-        fields = {k: v for k, v in values.items() if k not in ("seq", "code", "provider") and v is not None}
+        fields = {
+            k: v
+            for k, v in values.items()
+            if k not in ("seq", "code", "provider") and v is not None
+        }
         try:
             data = ResourceIn(**fields, provider_id=provider.id, items=items)
             class_code = workflow.resolve_class(self.session, data, provider)
@@ -327,16 +431,25 @@ class RowChecker:
                 self.problem(raw, header, f"{where}: {err['msg']}", f"{header}：{err['msg']}")
             return None
         except AppError as exc:
-            self.problem(raw, _BY_FIELD.get(exc.field or "", ITEMS_COLUMN).header, exc.message, exc.message_zh)
+            self.problem(
+                raw,
+                _BY_FIELD.get(exc.field or "", ITEMS_COLUMN).header,
+                exc.message,
+                exc.message_zh,
+            )
             return None
         return self._unique_name(raw, Parsed(raw, data, provider, class_code, existing))
 
     def _unique_name(self, raw: RawRow, parsed: Parsed) -> Parsed | None:
         key = (parsed.provider.id, parsed.data.name.strip())
         if key in self._names:
-            self.problem(raw, "信息资源名称", f"{key[1]} appears again for this provider (first in row "
-                         f"{self._names[key]}); names are unique within a provider",
-                         f"同一提供方的“{key[1]}”重复（首次出现在第 {self._names[key]} 行）")
+            self.problem(
+                raw,
+                "信息资源名称",
+                f"{key[1]} appears again for this provider (first in row "
+                f"{self._names[key]}); names are unique within a provider",
+                f"同一提供方的“{key[1]}”重复（首次出现在第 {self._names[key]} 行）",
+            )
             return None
         self._names[key] = raw.row
         return parsed
@@ -346,32 +459,51 @@ class RowChecker:
         ctx.prepare({i.name for p in parsed for i in p.data.items}, {p.provider.id for p in parsed})
         for p in parsed:
             version = workflow.fill_version(ResourceVersion(), p.data, p.provider, p.class_code)
-            for finding in check_version(version, p.provider.id, p.existing.id if p.existing else None, ctx):
+            for finding in check_version(
+                version, p.provider.id, p.existing.id if p.existing else None, ctx
+            ):
                 column = _BY_FIELD.get((finding.field or "").split("[")[0].split(".")[0])
                 target = self.problems if finding.level == "error" else self.warnings
-                target.append(Problem(p.raw.sheet, p.raw.row, column.header if column else ITEM_SHEET,
-                                      finding.message, finding.message_zh))
+                target.append(
+                    Problem(
+                        p.raw.sheet,
+                        p.raw.row,
+                        column.header if column else ITEM_SHEET,
+                        finding.message,
+                        finding.message_zh,
+                    )
+                )
 
 
 def _refusal(problems: list[Problem]) -> InvalidInput:
     def line(p: Problem, zh: bool) -> str:
-        return (f"{p.sheet} 第 {p.row} 行 “{p.column}”：{p.message_zh}" if zh
-                else f"{p.sheet} row {p.row}, column {p.column}: {p.message}")
+        return (
+            f"{p.sheet} 第 {p.row} 行 “{p.column}”：{p.message_zh}"
+            if zh
+            else f"{p.sheet} row {p.row}, column {p.column}: {p.message}"
+        )
 
     shown = problems[:MAX_PROBLEMS_SHOWN]
     more = len(problems) - len(shown)
     return InvalidInput(
-        f"{len(problems)} problem(s); nothing was imported. " + "; ".join(line(p, False) for p in shown)
+        f"{len(problems)} problem(s); nothing was imported. "
+        + "; ".join(line(p, False) for p in shown)
         + (f"; and {more} more" if more else ""),
-        f"共 {len(problems)} 处问题，未导入任何数据。" + "；".join(line(p, True) for p in shown)
+        f"共 {len(problems)} 处问题，未导入任何数据。"
+        + "；".join(line(p, True) for p in shown)
         + (f"；另有 {more} 处" if more else ""),
-        field="file", details=[p.out() for p in problems], code="import_refused")
+        field="file",
+        details=[p.out() for p in problems],
+        code="import_refused",
+    )
 
 
 # --- writing ----------------------------------------------------------------------------------
 
 
-def _write(session: Session, actor: Actor, parsed: list[Parsed], submit: bool, result: ImportResult) -> None:
+def _write(
+    session: Session, actor: Actor, parsed: list[Parsed], submit: bool, result: ImportResult
+) -> None:
     allocator = codes.CodeAllocator(session)
     status = VersionStatus.SUBMITTED if submit else VersionStatus.DRAFT
     now = utcnow()
@@ -388,28 +520,51 @@ def _write(session: Session, actor: Actor, parsed: list[Parsed], submit: bool, r
     session.flush()  # the new resources get their ids
     resource_versions = {}
     for p, resource in fresh:
-        version = resource_versions[resource.id] = workflow.fill_version(ResourceVersion(resource_id=resource.id, number=1, status=status,
-                                                        created_by=actor.name, submitted_at=now if submit else None),
-                                        p.data, p.provider, p.class_code)
+        version = resource_versions[resource.id] = workflow.fill_version(
+            ResourceVersion(
+                resource_id=resource.id,
+                number=1,
+                status=status,
+                created_by=actor.name,
+                submitted_at=now if submit else None,
+            ),
+            p.data,
+            p.provider,
+            p.class_code,
+        )
         session.add(version)
     session.flush()
-    for p, resource in fresh:
+    for _p, resource in fresh:
         resource.working_version_id = resource_versions[resource.id].id
 
 
 def _operator(p: Parsed) -> Principal:
     from govshare.core.auth import Role
 
-    return Principal(kind="user", name="import", department_id=p.provider.id, roles=frozenset({Role.DATA_OFFICER}))
+    return Principal(
+        kind="user",
+        name="import",
+        department_id=p.provider.id,
+        roles=frozenset({Role.DATA_OFFICER}),
+    )
 
 
-def import_file(session: Session, principal: Principal, actor: Actor, filename: str, content: bytes,
-                dry_run: bool = False, submit: bool = False,
-                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+def import_file(
+    session: Session,
+    principal: Principal,
+    actor: Actor,
+    filename: str,
+    content: bytes,
+    dry_run: bool = False,
+    submit: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     problems: list[Problem] = []
     raws = READERS[kind_of(filename)](content, problems)
     if not raws and not problems:
-        problems.append(Problem(RESOURCE_SHEET, 2, "", "the file has no resource rows", "文件中没有信息资源行"))
+        problems.append(
+            Problem(RESOURCE_SHEET, 2, "", "the file has no resource rows", "文件中没有信息资源行")
+        )
     checker = RowChecker(session, principal)
     checker.problems = problems
     parsed = []
@@ -422,35 +577,57 @@ def import_file(session: Session, principal: Principal, actor: Actor, filename: 
     if not checker.problems:
         checker.cross_check(parsed)
     if checker.problems:
-        raise _refusal(sorted(checker.problems, key=lambda p: (p.sheet != RESOURCE_SHEET, p.sheet, p.row)))
-    result = ImportResult(warnings=checker.warnings, dry_run=dry_run, submitted=submit and not dry_run)
+        raise _refusal(
+            sorted(checker.problems, key=lambda p: (p.sheet != RESOURCE_SHEET, p.sheet, p.row))
+        )
+    result = ImportResult(
+        warnings=checker.warnings, dry_run=dry_run, submitted=submit and not dry_run
+    )
     if dry_run:
         result.created = [f"(new) {p.data.name}" for p in parsed if p.existing is None]
         result.updated = [p.existing.code for p in parsed if p.existing is not None]
         return result
     _write(session, actor, parsed, submit, result)
-    audit.record(session, actor, "catalog.import", object_type="catalog_import", object_id=filename[:200],
-                 details={"created": len(result.created), "updated": len(result.updated), "submitted": submit,
-                          "codes": (result.created + result.updated)[:50]})
+    audit.record(
+        session,
+        actor,
+        "catalog.import",
+        object_type="catalog_import",
+        object_id=filename[:200],
+        details={
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "submitted": submit,
+            "codes": (result.created + result.updated)[:50],
+        },
+    )
     return result
 
 
 # --- export -----------------------------------------------------------------------------------
 
 
-def published(session: Session, provider_id: int | None = None) -> list[tuple[CatalogResource, ResourceVersion, str]]:
-    query = (select(CatalogResource, ResourceVersion, Department.name)
-             .join(ResourceVersion, ResourceVersion.id == CatalogResource.published_version_id)
-             .join(Department, Department.id == CatalogResource.provider_id))
+def published(
+    session: Session, provider_id: int | None = None
+) -> list[tuple[CatalogResource, ResourceVersion, str]]:
+    query = (
+        select(CatalogResource, ResourceVersion, Department.name)
+        .join(ResourceVersion, ResourceVersion.id == CatalogResource.published_version_id)
+        .join(Department, Department.id == CatalogResource.provider_id)
+    )
     if provider_id is not None:
         query = query.where(CatalogResource.provider_id == provider_id)
     return [tuple(r) for r in session.execute(query.order_by(CatalogResource.code)).all()]  # type: ignore[misc]
 
 
-def _resource_cells(seq: int, resource: CatalogResource, version: ResourceVersion, provider: str) -> list[Any]:
+def _resource_cells(
+    seq: int, resource: CatalogResource, version: ResourceVersion, provider: str
+) -> list[Any]:
     special = {"seq": seq, "code": resource.code, "provider": provider}
-    return [cell_text(c, special[c.field] if c.field in special else getattr(version, c.field))
-            for c in RESOURCE_COLUMNS]
+    return [
+        cell_text(c, special[c.field] if c.field in special else getattr(version, c.field))
+        for c in RESOURCE_COLUMNS
+    ]
 
 
 def _xlsx(rows: list[tuple[CatalogResource, ResourceVersion, str]]) -> bytes:
@@ -461,8 +638,17 @@ def _xlsx(rows: list[tuple[CatalogResource, ResourceVersion, str]]) -> bytes:
     for seq, (resource, version, provider) in enumerate(rows, start=1):
         resources.append(_resource_cells(seq, resource, version, provider))
         for item in version.items:
-            items.append([seq, resource.code, item.name, cell_text(ITEM_COLUMNS[3], item.data_type), item.length,
-                          item.element_code, "是" if item.is_source else "否"])
+            items.append(
+                [
+                    seq,
+                    resource.code,
+                    item.name,
+                    cell_text(ITEM_COLUMNS[3], item.data_type),
+                    item.length,
+                    item.element_code,
+                    "是" if item.is_source else "否",
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -473,7 +659,9 @@ def _csv(rows: list[tuple[CatalogResource, ResourceVersion, str]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow([c.header for c in RESOURCE_COLUMNS] + [ITEMS_COLUMN.header])
     for seq, (resource, version, provider) in enumerate(rows, start=1):
-        writer.writerow(_resource_cells(seq, resource, version, provider) + [items_cell(version.items)])
+        writer.writerow(
+            _resource_cells(seq, resource, version, provider) + [items_cell(version.items)]
+        )
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
 
 
@@ -483,23 +671,49 @@ def _json(rows: list[tuple[CatalogResource, ResourceVersion, str]]) -> bytes:
     records = []
     for resource, version, provider in rows:
         record = VersionOut.model_validate(version).model_dump(
-            mode="json", exclude={"id", "number", "status", "review_note", "created_by", "created_at", "updated_at",
-                                  "submitted_at", "reviewed_at", "reviewed_by", "provider_id"})
+            mode="json",
+            exclude={
+                "id",
+                "number",
+                "status",
+                "review_note",
+                "created_by",
+                "created_at",
+                "updated_at",
+                "submitted_at",
+                "reviewed_at",
+                "reviewed_by",
+                "provider_id",
+            },
+        )
         records.append({"code": resource.code, "provider": provider, **record})
     return json.dumps({"resources": records}, ensure_ascii=False, indent=1).encode()
 
 
-EXPORTERS = {"xlsx": (_xlsx, XLSX_TYPE), "csv": (_csv, "text/csv; charset=utf-8"),
-             "json": (_json, "application/json")}
+EXPORTERS = {
+    "xlsx": (_xlsx, XLSX_TYPE),
+    "csv": (_csv, "text/csv; charset=utf-8"),
+    "json": (_json, "application/json"),
+}
 
 
-def export(session: Session, actor: Actor, fmt: str, provider_id: int | None = None) -> tuple[bytes, str]:
+def export(
+    session: Session, actor: Actor, fmt: str, provider_id: int | None = None
+) -> tuple[bytes, str]:
     if fmt not in EXPORTERS:
-        raise InvalidInput("format must be xlsx, json or csv", "格式应为 xlsx、json 或 csv", field="format")
+        raise InvalidInput(
+            "format must be xlsx, json or csv", "格式应为 xlsx、json 或 csv", field="format"
+        )
     rows = published(session, provider_id)
     writer, media_type = EXPORTERS[fmt]
-    audit.record(session, actor, "catalog.export", object_type="catalog", object_id=fmt,
-                 details={"resources": len(rows), "provider_id": provider_id})
+    audit.record(
+        session,
+        actor,
+        "catalog.export",
+        object_type="catalog",
+        object_id=fmt,
+        details={"resources": len(rows), "provider_id": provider_id},
+    )
     return writer(rows), media_type
 
 
@@ -519,8 +733,9 @@ def census_workbook(session: Session, actor: Actor) -> bytes:
     trend.append(["月份", "新发布", "累计"])
     for point in census(session, "department")["trend"]:
         trend.append([point["month"], point["new"], point["total"]])
-    audit.record(session, actor, "catalog.census.export", object_type="catalog", object_id="census.xlsx")
+    audit.record(
+        session, actor, "catalog.census.export", object_type="catalog", object_id="census.xlsx"
+    )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-

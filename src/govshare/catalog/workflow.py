@@ -42,15 +42,20 @@ def _require_writer(principal: Principal, provider_id: int) -> None:
     if principal.has_role(Role.PLATFORM_ADMIN):
         return
     if not principal.has_role(Role.DATA_OFFICER) or principal.department_id != provider_id:
-        raise PermissionDenied("only the provider's data officer or a platform administrator may edit this entry",
-                               "只有提供方部门的数据专员或系统管理员可以编辑此条目")
+        raise PermissionDenied(
+            "only the provider's data officer or a platform administrator may edit this entry",
+            "只有提供方部门的数据专员或系统管理员可以编辑此条目",
+        )
 
 
 def resolve_provider(session: Session, principal: Principal, provider_id: int | None) -> Department:
     chosen = provider_id or principal.department_id
     if chosen is None:
-        raise InvalidInput("provider_id is mandatory: which department provides this resource?",
-                           "请指定信息资源提供方（部门）", field="provider_id")
+        raise InvalidInput(
+            "provider_id is mandatory: which department provides this resource?",
+            "请指定信息资源提供方（部门）",
+            field="provider_id",
+        )
     _require_writer(principal, chosen)
     return get_department(session, chosen)
 
@@ -61,27 +66,43 @@ def resolve_class(session: Session, data: ResourceIn, provider: Department) -> s
         return data.class_code
     if data.catalog == CatalogKind.DEPARTMENT:
         return codes.department_class(session, provider.id, provider.name)
-    raise InvalidInput(f"class_code is mandatory in the {data.catalog.value} catalog: choose its 项/目",
-                       "基础目录和主题目录须选择信息资源分类（项/目）", field="class_code")
+    raise InvalidInput(
+        f"class_code is mandatory in the {data.catalog.value} catalog: choose its 项/目",
+        "基础目录和主题目录须选择信息资源分类（项/目）",
+        field="class_code",
+    )
 
 
-def fill_version(version: ResourceVersion, data: ResourceIn, provider: Department, class_code: str) -> ResourceVersion:
+def fill_version(
+    version: ResourceVersion, data: ResourceIn, provider: Department, class_code: str
+) -> ResourceVersion:
     for name in VERSION_FIELDS:
         setattr(version, name, getattr(data, name))
     version.name = data.name.strip()
     version.class_code = class_code
     version.provider_code = data.provider_code.strip() or provider.uscc
     version.related_codes = [c.strip() for c in data.related_codes if c.strip()]
-    version.items = [ResourceItem(position=n, name=i.name.strip(), data_type=i.data_type, length=i.length,
-                                  element_code=i.element_code.strip(), is_source=i.is_source)
-                     for n, i in enumerate(data.items)]
+    version.items = [
+        ResourceItem(
+            position=n,
+            name=i.name.strip(),
+            data_type=i.data_type,
+            length=i.length,
+            element_code=i.element_code.strip(),
+            is_source=i.is_source,
+        )
+        for n, i in enumerate(data.items)
+    ]
     version.updated_at = utcnow()
     return version
 
 
-def new_resource(session: Session, provider: Department, code: str, sequence: int) -> CatalogResource:
-    resource = CatalogResource(code=code, sequence=sequence, provider_id=provider.id,
-                               region_code=provider.division_code)
+def new_resource(
+    session: Session, provider: Department, code: str, sequence: int
+) -> CatalogResource:
+    resource = CatalogResource(
+        code=code, sequence=sequence, provider_id=provider.id, region_code=provider.division_code
+    )
     session.add(resource)
     return resource
 
@@ -101,13 +122,25 @@ def create(session: Session, principal: Principal, actor: Actor, data: ResourceI
     code, sequence = codes.next_code(session, class_code)
     resource = new_resource(session, provider, code, sequence)
     session.flush()
-    version = fill_version(ResourceVersion(resource_id=resource.id, number=1, status=VersionStatus.DRAFT,
-                                           created_by=actor.name), data, provider, class_code)
+    version = fill_version(
+        ResourceVersion(
+            resource_id=resource.id, number=1, status=VersionStatus.DRAFT, created_by=actor.name
+        ),
+        data,
+        provider,
+        class_code,
+    )
     session.add(version)
     link(session, resource, working=version)
     findings = check_version(version, provider.id, resource.id, CheckContext(session))
-    audit.record(session, actor, "catalog.create", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": code, "name": version.name, "provider_id": provider.id})
+    audit.record(
+        session,
+        actor,
+        "catalog.create",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"code": code, "name": version.name, "provider_id": provider.id},
+    )
     return Saved(resource, version, findings)
 
 
@@ -116,27 +149,47 @@ def _open_working(session: Session, resource: CatalogResource, actor: Actor) -> 
     working = resource.working_version
     if working is not None:
         if working.status not in EDITABLE:
-            raise Conflict(f"version {working.number} is under review; wait for the authority's decision",
-                           f"第 {working.number} 版正在审核中，请等待审核结果", field="status")
+            raise Conflict(
+                f"version {working.number} is under review; wait for the authority's decision",
+                f"第 {working.number} 版正在审核中，请等待审核结果",
+                field="status",
+            )
         return working
-    number = (session.scalar(select(func.max(ResourceVersion.number)).where(
-        ResourceVersion.resource_id == resource.id)) or 0) + 1
-    version = ResourceVersion(resource_id=resource.id, number=number, status=VersionStatus.DRAFT, created_by=actor.name,
-                              catalog=CatalogKind.DEPARTMENT, class_code="", name="")
+    number = (
+        session.scalar(
+            select(func.max(ResourceVersion.number)).where(
+                ResourceVersion.resource_id == resource.id
+            )
+        )
+        or 0
+    ) + 1
+    version = ResourceVersion(
+        resource_id=resource.id,
+        number=number,
+        status=VersionStatus.DRAFT,
+        created_by=actor.name,
+        catalog=CatalogKind.DEPARTMENT,
+        class_code="",
+        name="",
+    )
     session.add(version)
     return version
 
 
-def save(session: Session, principal: Principal, actor: Actor, resource_id: int, data: ResourceIn) -> Saved:
+def save(
+    session: Session, principal: Principal, actor: Actor, resource_id: int, data: ResourceIn
+) -> Saved:
     resource = get_resource(session, principal, resource_id)
     _require_writer(principal, resource.provider_id)
     provider = get_department(session, resource.provider_id)
     class_code = resolve_class(session, data, provider)
     if resource.first_published_at is not None and class_code != resource.code.split("/")[0]:
-        raise Conflict(f"the code {resource.code} is published and never changes, so its class stays "
-                       f"{resource.code.split('/')[0]}",
-                       f"信息资源代码 {resource.code} 已发布，代码不再改变，分类须保持为 {resource.code.split('/')[0]}",
-                       field="class_code")
+        raise Conflict(
+            f"the code {resource.code} is published and never changes, so its class stays "
+            f"{resource.code.split('/')[0]}",
+            f"信息资源代码 {resource.code} 已发布，代码不再改变，分类须保持为 {resource.code.split('/')[0]}",
+            field="class_code",
+        )
     version = _open_working(session, resource, actor)
     fill_version(version, data, provider, class_code)
     version.status = VersionStatus.DRAFT
@@ -145,9 +198,19 @@ def save(session: Session, principal: Principal, actor: Actor, resource_id: int,
         resource.code, resource.sequence = codes.next_code(session, class_code)
     session.flush()
     findings = check_version(version, provider.id, resource.id, CheckContext(session))
-    audit.record(session, actor, "catalog.save", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": resource.code, "version": version.number,
-                          "errors": len(errors(findings)), "warnings": len(findings) - len(errors(findings))})
+    audit.record(
+        session,
+        actor,
+        "catalog.save",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={
+            "code": resource.code,
+            "version": version.number,
+            "errors": len(errors(findings)),
+            "warnings": len(findings) - len(errors(findings)),
+        },
+    )
     return Saved(resource, version, findings)
 
 
@@ -156,7 +219,10 @@ def blocked(findings: list[Finding], what_en: str, what_zh: str) -> InvalidInput
     return InvalidInput(
         f"{len(errs)} cross-check error(s) block {what_en}: " + "; ".join(f.message for f in errs),
         f"{len(errs)} 项校核错误，无法{what_zh}：" + "；".join(f.message_zh for f in errs),
-        field=errs[0].field, details=[f.out() for f in findings], code="cross_check")
+        field=errs[0].field,
+        details=[f.out() for f in findings],
+        code="cross_check",
+    )
 
 
 def submit(session: Session, principal: Principal, actor: Actor, resource_id: int) -> Saved:
@@ -169,21 +235,34 @@ def submit(session: Session, principal: Principal, actor: Actor, resource_id: in
     if errors(findings):
         raise blocked(findings, "submission", "提交")
     version.status, version.submitted_at = VersionStatus.SUBMITTED, utcnow()
-    audit.record(session, actor, "catalog.submit", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": resource.code, "version": version.number, "warnings": len(findings)})
+    audit.record(
+        session,
+        actor,
+        "catalog.submit",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"code": resource.code, "version": version.number, "warnings": len(findings)},
+    )
     return Saved(resource, version, findings)
 
 
-def _under_review(session: Session, principal: Principal, resource_id: int) -> tuple[CatalogResource, ResourceVersion]:
+def _under_review(
+    session: Session, principal: Principal, resource_id: int
+) -> tuple[CatalogResource, ResourceVersion]:
     resource = get_resource(session, principal, resource_id)
     version = resource.working_version
     if version is None or version.status != VersionStatus.SUBMITTED:
-        raise Conflict(f"{resource.code} has no version waiting for review", f"{resource.code} 没有待审核的版本",
-                       field="status")
+        raise Conflict(
+            f"{resource.code} has no version waiting for review",
+            f"{resource.code} 没有待审核的版本",
+            field="status",
+        )
     return resource, version
 
 
-def publish(session: Session, principal: Principal, actor: Actor, resource_id: int, note: str = "") -> Saved:
+def publish(
+    session: Session, principal: Principal, actor: Actor, resource_id: int, note: str = ""
+) -> Saved:
     """The authority approves the submitted version: it becomes the live one."""
     resource, version = _under_review(session, principal, resource_id)
     findings = check_version(version, resource.provider_id, resource.id, CheckContext(session))
@@ -192,20 +271,40 @@ def publish(session: Session, principal: Principal, actor: Actor, resource_id: i
     if resource.published_version is not None:
         resource.published_version.status = VersionStatus.SUPERSEDED
     now = utcnow()
-    version.status, version.reviewed_at, version.reviewed_by = VersionStatus.PUBLISHED, now, actor.name
+    version.status, version.reviewed_at, version.reviewed_by = (
+        VersionStatus.PUBLISHED,
+        now,
+        actor.name,
+    )
     version.review_note = note
     version.published_on = version.published_on or today()
     apply_published(session, resource, version, now)
-    audit.record(session, actor, "catalog.publish", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": resource.code, "version": version.number, "note": note})
+    audit.record(
+        session,
+        actor,
+        "catalog.publish",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"code": resource.code, "version": version.number, "note": note},
+    )
     return Saved(resource, version, findings)
 
 
-def apply_published(session: Session, resource: CatalogResource, version: ResourceVersion, now) -> None:  # type: ignore[no-untyped-def]
+def apply_published(
+    session: Session, resource: CatalogResource, version: ResourceVersion, now
+) -> None:  # type: ignore[no-untyped-def]
     """Makes `version` the live one: facets copied onto the resource and the search index."""
     link(session, resource, published=version, working=None)
-    resource.name, resource.catalog, resource.class_code = version.name, version.catalog, version.class_code
-    resource.share_type, resource.open, resource.format = version.share_type, version.open, version.format
+    resource.name, resource.catalog, resource.class_code = (
+        version.name,
+        version.catalog,
+        version.class_code,
+    )
+    resource.share_type, resource.open, resource.format = (
+        version.share_type,
+        version.open,
+        version.format,
+    )
     resource.update_cycle, resource.item_count = version.update_cycle, len(version.items)
     resource.published_at = now
     resource.first_published_at = resource.first_published_at or now
@@ -213,24 +312,46 @@ def apply_published(session: Session, resource: CatalogResource, version: Resour
     search.index_resource(session, resource, version, get_department(session, resource.provider_id))
 
 
-def return_for_changes(session: Session, principal: Principal, actor: Actor, resource_id: int, reason: str) -> Saved:
+def return_for_changes(
+    session: Session, principal: Principal, actor: Actor, resource_id: int, reason: str
+) -> Saved:
     resource, version = _under_review(session, principal, resource_id)
     if not reason.strip():
-        raise InvalidInput("give the reasons for returning the entry", "退回时须填写理由", field="note")
-    version.status, version.reviewed_at, version.reviewed_by = VersionStatus.RETURNED, utcnow(), actor.name
+        raise InvalidInput(
+            "give the reasons for returning the entry", "退回时须填写理由", field="note"
+        )
+    version.status, version.reviewed_at, version.reviewed_by = (
+        VersionStatus.RETURNED,
+        utcnow(),
+        actor.name,
+    )
     version.review_note = reason.strip()
-    audit.record(session, actor, "catalog.return", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": resource.code, "version": version.number, "reason": reason.strip()})
+    audit.record(
+        session,
+        actor,
+        "catalog.return",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"code": resource.code, "version": version.number, "reason": reason.strip()},
+    )
     return Saved(resource, version, [])
 
 
-def mark_source_changed(session: Session, principal: Principal, actor: Actor, resource_id: int) -> CatalogResource:
+def mark_source_changed(
+    session: Session, principal: Principal, actor: Actor, resource_id: int
+) -> CatalogResource:
     """The resource's source (system or data) changed: its entry is due within the update period."""
     resource = get_resource(session, principal, resource_id)
     _require_writer(principal, resource.provider_id)
     resource.source_changed_at = utcnow()
-    audit.record(session, actor, "catalog.source_changed", object_type="catalog_resource", object_id=resource.id,
-                 details={"code": resource.code})
+    audit.record(
+        session,
+        actor,
+        "catalog.source_changed",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"code": resource.code},
+    )
     return resource
 
 
