@@ -182,9 +182,9 @@ def run_frictionless(path: str, schema: dict) -> dict:
 
 def _child(kind: str, path: str) -> dict:
     """Run one checker in a fresh process; add its peak resident memory."""
-    code = ("import json, resource, sys; sys.path.insert(0, %r); sys.path.insert(0, %r); import quality as q; "
-            "out = q.run_%s(%r%s); out['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
-            "print(json.dumps(out))") % (str(ROOT / "src"), str(ROOT / "bench"), kind, path,
+    code = ("import json, resource, sys; sys.path.insert(0, {!r}); sys.path.insert(0, {!r}); import quality as q; "
+            "out = q.run_{}({!r}{}); out['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
+            "print(json.dumps(out))").format(str(ROOT / "src"), str(ROOT / "bench"), kind, path,
                                          ", q.frictionless_schema()" if kind == "frictionless" else "")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
@@ -267,8 +267,8 @@ def main() -> None:
         print(f"{defect:18} {len(want):8,} {len(got):9,} {shown!s:>13}  {same}", file=sys.stderr)
         if defect in SHARED and same != "yes":
             found_all = False
-    print(f"govshare     {gov_rps:12,.0f} rows/s  {gov['seconds']:.2f}s  peak {gov['peak_mb']:.0f} MB  score {gov['score']}",
-          file=sys.stderr)
+    print(f"govshare     {gov_rps:12,.0f} rows/s  {gov['seconds']:.2f}s  peak {gov['peak_mb']:.0f} MB  "
+          f"score {gov['score']}", file=sys.stderr)
     print(f"frictionless {fric_rps:12,.0f} rows/s  {fric['seconds']:.2f}s  peak {fric['peak_mb']:.0f} MB",
           file=sys.stderr)
     print(f"ratio {ratio:.1f}× (target {TARGET_RATIO}×); every seeded defect found, shared rules agree: {found_all}",

@@ -111,3 +111,9 @@ def test_demo_builds_once_and_prints_logins(db: Database) -> None:
     from govshare.standards.identifiers import check_uscc
 
     assert all(check_uscc(d["uscc"]).ok for d in listed)
+
+
+def test_reset_second_factor_needs_an_enrolment(db: Database) -> None:
+    run("init", "--uscc", organ_uscc("330000", 9))
+    result = run("user", "reset-2fa", "admin")
+    assert result.exit_code == 1 and "no second factor" in result.output

@@ -3,12 +3,14 @@ data takes --format json, and failures exit non-zero with a one-line reason."""
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from govshare.capabilities import collect
 from govshare.cli_support import database, operator, unit_of_work
-from govshare.core.config import get_settings
-from govshare.core.output import FormatOption, emit, fail
+from govshare.core.config import get_settings, reset_settings_cache
+from govshare.core.output import FormatOption, emit, err_console, fail
 from govshare.standards.cli import id_app
 
 app = typer.Typer(
@@ -92,6 +94,13 @@ def demo(
     """Build a realistic demo province (once), print the log-ins, and serve it."""
     from govshare.demo.generator import DEMO_PASSWORD, build_demo
 
+    if "GOVSHARE_POLICY__ADMIN_TWO_FACTOR" not in os.environ:
+        # A demo is tried by people without an authenticator app at hand; a real node keeps
+        # the administrators' second factor on (the default).
+        os.environ["GOVSHARE_POLICY__ADMIN_TWO_FACTOR"] = "false"
+        reset_settings_cache()
+        err_console.print("demo: administrators' two-step verification is off "
+                          "(GOVSHARE_POLICY__ADMIN_TWO_FACTOR=true turns it on)")
     with unit_of_work() as session:
         summary = build_demo(session, operator(), seed=seed)
     emit(summary.logins, fmt, title=f"demo log-ins (password {DEMO_PASSWORD})")

@@ -57,6 +57,7 @@ class Policy(BaseModel):
     client_calls_per_minute: int = Field(6000, ge=1, description="每个接入应用每分钟调用上限（默认）")
     client_rows_per_day: int = Field(1_000_000, ge=1, description="每个接入应用每日获取行数上限（默认）")
     client_rows_per_call: int = Field(1000, ge=1, le=100_000, description="单次查询返回行数上限（默认）")
+    admin_two_factor: bool = Field(True, description="三员须使用两步验证（TOTP）登录")
 
 
 class NodeIdentity(BaseModel):

@@ -103,6 +103,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "outcome_denied": ("拒绝", "Denied"),
     "outcome_failure": ("失败", "Failure"),
     "skip_to_content": ("跳到正文", "Skip to content"),
+    "second_factor": ("两步验证", "Two-step verification"),
+    "enrol_intro": (
+        "管理员须绑定身份验证器（如手机上的验证器应用）。请扫描二维码或手工输入密钥，然后输入显示的 6 位验证码。",
+        "Administrators must enrol an authenticator app. "
+        "Scan the QR code or type the key, then enter the 6-digit code it shows.",
+    ),
+    "enter_code": ("请输入身份验证器中的 6 位动态验证码", "Enter the 6-digit code from your authenticator app"),
+    "code": ("验证码", "Code"),
+    "secret_key": ("密钥", "Key"),
+    "verify": ("验证", "Verify"),
+    "bad_code": ("验证码错误或已使用，请输入新的验证码", "Wrong or already used code; enter a fresh one"),
     "session_timeout_note": ("空闲超时将自动退出", "Idle sessions sign out automatically"),
     "password_rules": (
         "口令至少 10 位，须含大写、小写、数字、符号中的三类",

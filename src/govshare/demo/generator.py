@@ -4,7 +4,7 @@ One province (浙江省, 330000) with three cities (杭州 330100, 宁波 330200
 the provincial data authority and the departments that hold the plan's key domains, the same
 core departments in each city, users for every role, and each department's business
 systems as API clients. Credit codes are valid GB 32100 codes of government organs
-(registering authority 1 机构编制, type 1 机关) with valid GB 11714 organisation codes.
+(registering authority 1 机构编制, type 1 机关 or 2 事业单位) with valid GB 11714 organisation codes.
 
 The same seed always builds the same province. Each capability adds its own data through a
 `govshare.<capability>.demo.build(session, actor, rng)` function, called after the directory.
@@ -84,9 +84,13 @@ def _person_name(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
-def _organ_uscc(rng: random.Random, division_code: str) -> str:
-    # Government organ codes in GB 11714 are mostly digits; 00 + six digits is typical.
-    return make_uscc("1", "1", division_code, f"00{rng.randrange(10**6):06d}")
+# GB 32100 organisation type under registering authority 1 (机构编制): 1 机关, 2 事业单位.
+ORG_TYPE = {DepartmentKind.GOVERNMENT: "1", DepartmentKind.INSTITUTION: "2"}
+
+
+def _organ_uscc(rng: random.Random, division_code: str, kind: DepartmentKind) -> str:
+    # Organisation codes of organs and institutions (GB 11714) are mostly digits: 00 + six.
+    return make_uscc("1", ORG_TYPE[kind], division_code, f"00{rng.randrange(10**6):06d}")
 
 
 def _units() -> list[tuple[str, str, str, str, DepartmentKind, tuple[str, ...]]]:
@@ -136,7 +140,7 @@ def _build(session: Session, actor: Actor, rng: random.Random) -> None:
     for name, short, division, login, kind, systems in _units():
         parent_id = provincial.get(login.split("-", 1)[1]) if division != PROVINCE[0] else None
         dept = departments.create_department(session, actor, DepartmentIn(
-            name=name, short_name=short, uscc=_organ_uscc(rng, division), division_code=division,
+            name=name, short_name=short, uscc=_organ_uscc(rng, division, kind), division_code=division,
             kind=kind, parent_id=parent_id))
         if division == PROVINCE[0]:
             provincial[login.split("-", 1)[1]] = dept.id

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
 from govshare.core.pagination import Page, PageParams, page_params
-from govshare.orgs import clients, departments, divisions, sessions, users
+from govshare.orgs import clients, departments, divisions, second_factor, sessions, users
 from govshare.orgs.models import DivisionLevel
 from govshare.orgs.schemas import (
     ClientIn,
@@ -36,7 +36,10 @@ router = APIRouter(prefix="/api/v1", tags=["directory 组织机构"])
 @router.post("/session", dependencies=[Depends(public)], summary="Sign in 登录")
 def sign_in(data: LoginIn, request: Request, response: Response, session: Session = Depends(db_session)) -> UserOut:
     user = users.authenticate(session, data.username, data.password, client_ip(request))
-    secret, _row = sessions.start_session(session, user, client_ip(request))
+    secret, row = sessions.start_session(session, user, client_ip(request))
+    if second_factor.required_for(user):
+        second_factor.api_step(session, user, data.otp, client_ip(request))
+        second_factor.pass_session(row)
     set_session_cookie(request, response, secret)
     return users.user_out(user)
 
@@ -185,6 +188,14 @@ def enable_user(user_id: int, caller: Caller = Depends(authorize("users.write"))
 def disable_user(user_id: int, caller: Caller = Depends(authorize("users.write")),
                  session: Session = Depends(db_session)) -> UserOut:
     return users.user_out(users.set_active(session, caller.actor, user_id, False))
+
+
+@router.post("/users/{user_id}/second-factor/reset", summary="Reset two-factor enrolment 重置两步验证")
+def reset_second_factor(user_id: int, caller: Caller = Depends(authorize("users.write")),
+                        session: Session = Depends(db_session)) -> UserOut:
+    user = users.get_user(session, user_id)
+    second_factor.reset(session, caller.actor, user)
+    return users.user_out(user)
 
 
 @router.post("/users/{user_id}/password", summary="Reset password 重置口令")

@@ -136,6 +136,17 @@ def user_enable(username: str, fmt: str = FormatOption) -> None:
         emit(_user_row(users.set_active(session, operator(), users.find_user(session, username).id, True)), fmt)
 
 
+@user_app.command("reset-2fa")
+def user_reset_second_factor(username: str, fmt: str = FormatOption) -> None:
+    """Clear an administrator's authenticator enrolment (a lost phone); they enrol again."""
+    from govshare.orgs import second_factor
+
+    with unit_of_work() as session:
+        user = users.find_user(session, username)
+        second_factor.reset(session, operator(), user)
+        emit(_user_row(user), fmt)
+
+
 @user_app.command("passwd")
 def user_passwd(username: str,
                 password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True)) -> None:

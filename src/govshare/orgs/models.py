@@ -113,6 +113,11 @@ class User(Base):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Second factor (TOTP, RFC 6238): the secret, when enrolment was confirmed, and the last
+    # time step accepted, so an intercepted code cannot be replayed.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     department: Mapped[Department] = relationship(foreign_keys=[department_id], lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(
@@ -147,6 +152,7 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     source_ip: Mapped[str | None] = mapped_column(String(64))
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: password only
 
     __table_args__ = (Index("ix_web_session_user_id", "user_id"),)
 

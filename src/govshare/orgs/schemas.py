@@ -121,8 +121,9 @@ class IssuedToken(TokenOut):
 
 
 class LoginIn(BaseModel):
-    username: str
-    password: str
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+    otp: str | None = Field(None, max_length=10, description="administrators: the authenticator's code")
 
 
 ClientOut.model_rebuild()

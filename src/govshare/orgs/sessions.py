@@ -27,7 +27,8 @@ def start_session(session: Session, user: User, source_ip: str | None) -> tuple[
 
 
 def resolve_session(session: Session, secret: str) -> tuple[Principal, WebSession] | None:
-    """The principal behind a cookie, or None when unknown, idle too long or disabled."""
+    """The principal behind a cookie, or None when unknown, idle too long or disabled.
+    The caller checks `awaiting_second_factor` before letting the principal act."""
     row = session.get(WebSession, digest_secret(secret))
     if row is None:
         return None
@@ -49,6 +50,14 @@ def resolve_session(session: Session, secret: str) -> tuple[Principal, WebSessio
         session_id=row.id_hash,
     )
     return principal, row
+
+
+def awaiting_second_factor(session: Session, row: WebSession) -> bool:
+    """Signed in with the password only, but the account needs its second factor too."""
+    from govshare.orgs.second_factor import required_for
+
+    user = session.get(User, row.user_id)
+    return row.second_factor_at is None and user is not None and required_for(user)
 
 
 def end_session(session: Session, secret: str) -> None:

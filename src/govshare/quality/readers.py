@@ -85,7 +85,8 @@ def detect_encoding(sample: bytes, name: str = "file") -> str:
         except UnicodeDecodeError:
             continue
     raise InvalidInput(f"{name}: the encoding is neither UTF-8 nor GBK/GB18030; save it as UTF-8 or "
-                       "give the encoding", f"{name}：文件编码既不是 UTF-8 也不是 GBK/GB18030，请另存为 UTF-8 或指定编码",
+                       "give the encoding",
+                       f"{name}：文件编码既不是 UTF-8 也不是 GBK/GB18030，请另存为 UTF-8 或指定编码",
                        field="encoding")
 
 

@@ -19,6 +19,7 @@ from govshare.core.audit import BackgroundSealer
 from govshare.core.config import AuditSealing, Settings, get_settings
 from govshare.core.db import Database, get_database
 from govshare.web import errors
+from govshare.web.unit_of_work import CommitBeforeResponse
 
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database or get_database()
     errors.install(app)
+    app.add_middleware(CommitBeforeResponse)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     routers = _routers()

@@ -26,9 +26,16 @@ def database(request: Request) -> Database:
     return request.app.state.database
 
 
+REQUEST_SESSION = "govshare_db_session"
+
+
 def db_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the route returns, rolled back on error."""
+    """One unit of work per request. `web.unit_of_work.CommitBeforeResponse` commits it just
+    before the response starts (or rolls it back when the answer is an error), so the next
+    request of the same browser always sees the change; this dependency's own exit, which
+    FastAPI runs only after the response was sent, then finds nothing left to do."""
     with database(request).session() as session:
+        setattr(request.state, REQUEST_SESSION, session)
         yield session
 
 
@@ -72,7 +79,7 @@ def _actor(principal: Principal, request: Request) -> Actor:
 def identify(request: Request, session: Session) -> tuple[Principal, str | None] | None:
     """Bearer token first (business systems), then the browser session cookie."""
     from govshare.orgs.clients import resolve_token
-    from govshare.orgs.sessions import resolve_session
+    from govshare.orgs.sessions import awaiting_second_factor, resolve_session
 
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
@@ -89,6 +96,9 @@ def identify(request: Request, session: Session) -> tuple[Principal, str | None]
         found_session = resolve_session(session, cookie)
         if found_session is not None:
             principal, row = found_session
+            if awaiting_second_factor(session, row):
+                raise NotAuthenticated("enter the code from your authenticator app first",
+                                       "请先输入身份验证器中的动态验证码", code="second_factor_required")
             return principal, row.csrf_token
     return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -38,7 +39,8 @@ async def app_error(request: Request, exc: AppError) -> Response:
     lang = language(request)
     if wants_html(request):
         if isinstance(exc, NotAuthenticated):
-            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+            step = "/login/second-factor" if exc.code == "second_factor_required" else "/login"
+            return RedirectResponse(f"{step}?next={quote(request.url.path)}", status_code=303)
         return _page(request, exc.status, exc.localized(lang))
     # An error may name response headers, e.g. Retry-After on a 429.
     return JSONResponse(exc.envelope(lang), status_code=exc.status, headers=getattr(exc, "headers", None))

@@ -1,0 +1,58 @@
+"""The request's unit of work is committed before its response leaves."""
+
+from __future__ import annotations
+
+import asyncio
+
+from govshare.web.deps import REQUEST_SESSION
+from govshare.web.unit_of_work import CommitBeforeResponse
+
+
+class FakeSession:
+    def __init__(self, events: list[str], fail: bool = False) -> None:
+        self.events, self.fail = events, fail
+
+    def commit(self) -> None:
+        self.events.append("commit")
+        if self.fail:
+            raise RuntimeError("constraint violated")
+
+    def rollback(self) -> None:
+        self.events.append("rollback")
+
+
+def _run(status: int, fail: bool = False) -> tuple[list[str], list[dict]]:
+    events: list[str] = []
+    sent: list[dict] = []
+
+    async def app(scope, receive, send):  # type: ignore[no-untyped-def]
+        scope.setdefault("state", {})[REQUEST_SESSION] = FakeSession(events, fail)
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        events.append(f"send {message['type']}")
+        sent.append(message)
+
+    async def receive():  # type: ignore[no-untyped-def]
+        return {"type": "http.request", "body": b""}
+
+    asyncio.run(CommitBeforeResponse(app)({"type": "http", "method": "POST", "path": "/x"}, receive, send))
+    return events, sent
+
+
+def test_success_commits_before_the_response_starts() -> None:
+    events, _sent = _run(303)
+    assert events[:2] == ["commit", "send http.response.start"]
+
+
+def test_error_answers_roll_back() -> None:
+    events, _sent = _run(422)
+    assert events[0] == "rollback"
+
+
+def test_a_failed_commit_is_never_reported_as_success() -> None:
+    events, sent = _run(200, fail=True)
+    assert sent[0]["status"] == 500
+    assert b"nothing was saved" in sent[1]["body"]
+    assert len(sent) == 2  # the app's own 200 body was not sent
