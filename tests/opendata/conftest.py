@@ -31,8 +31,15 @@ SHARED_NAME = "仅共享测试资源丁戊己"
 
 
 def air_rows(n: int = 150) -> list[dict[str, Any]]:
-    return [{"监测站点": STATIONS[i % 4], "监测日期": f"2026-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}",
-             "空气质量指数": 30 + i % 120, "首要污染物": ("PM2.5", "O3", "PM10")[i % 3]} for i in range(n)]
+    return [
+        {
+            "监测站点": STATIONS[i % 4],
+            "监测日期": f"2026-{1 + i // 28 % 12:02d}-{1 + i % 28:02d}",
+            "空气质量指数": 30 + i % 120,
+            "首要污染物": ("PM2.5", "O3", "PM10")[i % 3],
+        }
+        for i in range(n)
+    ]
 
 
 def write_air(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -58,8 +65,12 @@ class OpenWorld:
 
 def open_entry(name: str, items: list[dict[str, Any]], open_: bool = True, **extra: Any) -> dict[str, Any]:
     data = entry(name, items=items, share_type="unconditional", share_conditions="", **extra)
-    data.update(open=open_, open_conditions="无条件开放，使用时注明来源" if open_ else "",
-                summary=f"{name}：按日发布。", update_cycle="daily")
+    data.update(
+        open=open_,
+        open_conditions="无条件开放，使用时注明来源" if open_ else "",
+        summary=f"{name}：按日发布。",
+        update_cycle="daily",
+    )
     return data
 
 
@@ -87,9 +98,16 @@ def open_world(client: TestClient, world, db: Database, tmp_path: Path) -> OpenW
         from govshare.catalog.models import CatalogResource
 
         resource = session.get(CatalogResource, people["id"])
-        deidentify.configure(session, actor, resource, [
-            ItemRule("公民身份号码", Method.PSEUDONYMISE), ItemRule("姓名", Method.SUPPRESS),
-            ItemRule("参保日期", Method.GENERALISE)])
+        deidentify.configure(
+            session,
+            actor,
+            resource,
+            [
+                ItemRule("公民身份号码", Method.PSEUDONYMISE),
+                ItemRule("姓名", Method.SUPPRESS),
+                ItemRule("参保日期", Method.GENERALISE),
+            ],
+        )
     private = _publish(client, open_entry(PRIVATE_NAME, AIR_ITEMS, open_=False))
     load_rows(db, private["id"], write_air(tmp_path / "private.csv", air_rows(20)))
     shared = _publish(client, open_entry(SHARED_NAME, AIR_ITEMS, open_=False))

@@ -20,8 +20,9 @@ def test_ckanapi_against_a_live_server(live_server: str, open_world, client) -> 
     csv_resource = next(r for r in package["resources"] if r["format"] == "CSV")
     rows = ckan.action.datastore_search(resource_id=csv_resource["id"], limit=5, filters={"首要污染物": "O3"})
     assert rows["total"] == 50 and len(rows["records"]) == 5
-    page = client.get(f"/api/open/v1/datasets/{open_world.air['slug']}/rows",
-                      params={"limit": 5, "filters": '{"首要污染物": "O3"}'}).json()
+    page = client.get(
+        f"/api/open/v1/datasets/{open_world.air['slug']}/rows", params={"limit": 5, "filters": '{"首要污染物": "O3"}'}
+    ).json()
     assert [r["空气质量指数"] for r in rows["records"]] == [r["空气质量指数"] for r in page["records"]]
     assert ckan.action.organization_list() and ckan.action.status_show()["ckan_version"]
     with pytest.raises(ckanapi.NotFound):

@@ -27,8 +27,7 @@ def _conforms(data: Graph) -> tuple[bool, str]:
     institutions) — see docs/opendata.md."""
     from pyshacl import validate
 
-    conforms, _graph, text = validate(data, shacl_graph=_shapes(), inference="none", advanced=True,
-                                      allow_warnings=True)
+    conforms, _graph, text = validate(data, shacl_graph=_shapes(), inference="none", advanced=True, allow_warnings=True)
     return conforms, text
 
 

@@ -46,9 +46,13 @@ def test_every_download_format_is_de_identified(client: TestClient, open_world, 
 
 def test_rows_api_preview_and_datastore_are_de_identified(client: TestClient, open_world) -> None:
     slug = open_world.people["slug"]
-    for url in (f"/api/open/v1/datasets/{slug}/rows?limit=100", f"/open/datasets/{slug}",
-                f"/api/3/action/datastore_search?resource_id={slug}.csv&limit=100",
-                f"/api/open/v1/datasets/{slug}", f"/api/3/action/package_show?id={slug}"):
+    for url in (
+        f"/api/open/v1/datasets/{slug}/rows?limit=100",
+        f"/open/datasets/{slug}",
+        f"/api/3/action/datastore_search?resource_id={slug}.csv&limit=100",
+        f"/api/open/v1/datasets/{slug}",
+        f"/api/3/action/package_show?id={slug}",
+    ):
         answer = client.get(url, headers={"accept": "text/html"})
         assert answer.status_code == 200, (url, answer.text[:200])
         _assert_clean(answer.text, open_world)
@@ -66,12 +70,19 @@ def test_datastore_q_never_matches_clear_values(client: TestClient, open_world) 
     _assert_clean(found.text, open_world)
 
 
-@pytest.mark.parametrize("param,value", [("filters", json.dumps({"公民身份号码": "11010519491231002X"})),
-                                         ("filters", json.dumps({"姓名": "王小明"})),
-                                         ("sort", "公民身份号码 asc"), ("fields", "_id,姓名")])
+@pytest.mark.parametrize(
+    "param,value",
+    [
+        ("filters", json.dumps({"公民身份号码": "11010519491231002X"})),
+        ("filters", json.dumps({"姓名": "王小明"})),
+        ("sort", "公民身份号码 asc"),
+        ("fields", "_id,姓名"),
+    ],
+)
 def test_protected_items_cannot_filter_or_sort(client: TestClient, open_world, param: str, value: str) -> None:
-    answer = client.get("/api/3/action/datastore_search",
-                        params={"resource_id": f"{open_world.people['slug']}.csv", param: value})
+    answer = client.get(
+        "/api/3/action/datastore_search", params={"resource_id": f"{open_world.people['slug']}.csv", param: value}
+    )
     if param == "fields":  # asking for the suppressed item returns it suppressed
         assert answer.status_code == 200
         assert all(r["姓名"] is None for r in answer.json()["result"]["records"])
@@ -83,12 +94,20 @@ def test_protected_items_cannot_filter_or_sort(client: TestClient, open_world, p
 
 
 def test_open_filters_work_on_unprotected_items(client: TestClient, open_world) -> None:
-    answer = client.get("/api/3/action/datastore_search", params={
-        "resource_id": f"{open_world.people['slug']}.csv", "filters": json.dumps({"所属区划": "330106"}),
-        "sort": "缴费基数 desc", "limit": 5})
+    answer = client.get(
+        "/api/3/action/datastore_search",
+        params={
+            "resource_id": f"{open_world.people['slug']}.csv",
+            "filters": json.dumps({"所属区划": "330106"}),
+            "sort": "缴费基数 desc",
+            "limit": 5,
+        },
+    )
     result = answer.json()["result"]
     assert answer.status_code == 200 and result["total"] == 13 and len(result["records"]) == 5
-    assert [r["缴费基数"] for r in result["records"]] == sorted((r["缴费基数"] for r in result["records"]), reverse=True)
+    assert [r["缴费基数"] for r in result["records"]] == sorted(
+        (r["缴费基数"] for r in result["records"]), reverse=True
+    )
 
 
 def test_pseudonyms_are_stable_across_outputs(client: TestClient, open_world) -> None:
@@ -108,8 +127,12 @@ def test_unknown_items_in_rules_are_refused(open_world, db) -> None:  # type: ig
 
     _principal, actor = operator()
     with db.session() as session, pytest.raises(InvalidInput):
-        deidentify.configure(session, actor, session.get(CatalogResource, open_world.people["id"]),
-                             [ItemRule("不存在的信息项", Method.SUPPRESS)])
+        deidentify.configure(
+            session,
+            actor,
+            session.get(CatalogResource, open_world.people["id"]),
+            [ItemRule("不存在的信息项", Method.SUPPRESS)],
+        )
 
 
 def test_direct_identifiers_are_recognised_by_element_and_by_name() -> None:

@@ -12,7 +12,6 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from govshare.opendata import ckan
-from tests.opendata.conftest import PRIVATE_NAME, SHARED_NAME
 
 FILL = {"fmt": "csv", "ext": "ttl", "action": "package_show"}
 
@@ -22,8 +21,11 @@ def public_get_routes() -> list[str]:
 
     found = []
     for route in (r for router in _routers() for r in router.routes):
-        if isinstance(route, APIRoute) and "GET" in route.methods and any(
-                getattr(c, "govshare_public", False) for c in _dependency_calls(route)):
+        if (
+            isinstance(route, APIRoute)
+            and "GET" in route.methods
+            and any(getattr(c, "govshare_public", False) for c in _dependency_calls(route))
+        ):
             found.append(route.path)
     return found
 
@@ -52,8 +54,9 @@ def test_every_public_route_hides_private_and_shared_resources(app, client: Test
                 continue
             url = _fill(path, secret["slug"], world.hr.id)
             # q is a distinctive part of the name: a leak would show the whole name, an echo only the part
-            answer = client.get(url, params={"q": secret["name"][-3:], "id": secret["slug"]},
-                                headers={"accept": "text/html"})
+            answer = client.get(
+                url, params={"q": secret["name"][-3:], "id": secret["slug"]}, headers={"accept": "text/html"}
+            )
             assert answer.status_code < 500, (url, answer.text[:300])
             if "{name}" in path:
                 assert answer.status_code == 404, (url, answer.status_code)
@@ -63,9 +66,18 @@ def test_every_public_route_hides_private_and_shared_resources(app, client: Test
 
 
 def test_search_sitemap_and_catalogs_list_only_open_resources(client: TestClient, open_world) -> None:
-    for url in ("/sitemap.xml", "/catalog.ttl", "/catalog.jsonld", "/catalog.rdf", "/open",
-                "/api/open/v1/datasets", "/api/3/action/package_list", "/api/3/action/tag_list",
-                "/api/3/action/organization_list?all_fields=true", "/api/3/action/group_list?all_fields=true"):
+    for url in (
+        "/sitemap.xml",
+        "/catalog.ttl",
+        "/catalog.jsonld",
+        "/catalog.rdf",
+        "/open",
+        "/api/open/v1/datasets",
+        "/api/3/action/package_list",
+        "/api/3/action/tag_list",
+        "/api/3/action/organization_list?all_fields=true",
+        "/api/3/action/group_list?all_fields=true",
+    ):
         answer = client.get(url, headers={"accept": "text/html"})
         assert answer.status_code == 200, url
         _assert_secret_absent(answer.text, open_world.secret)
@@ -77,10 +89,12 @@ def test_search_sitemap_and_catalogs_list_only_open_resources(client: TestClient
         assert found["count"] == 0
 
 
-@pytest.mark.parametrize("action,param", [("package_show", "id"), ("resource_show", "id"),
-                                          ("datastore_search", "resource_id")])
-def test_ckan_lookups_of_hidden_resources_are_not_found(client: TestClient, open_world, action: str,
-                                                        param: str) -> None:
+@pytest.mark.parametrize(
+    "action,param", [("package_show", "id"), ("resource_show", "id"), ("datastore_search", "resource_id")]
+)
+def test_ckan_lookups_of_hidden_resources_are_not_found(
+    client: TestClient, open_world, action: str, param: str
+) -> None:
     for secret in open_world.secret:
         value = secret["slug"] + (".csv" if action != "package_show" else "")
         answer = client.get(f"/api/3/action/{action}", params={param: value})
@@ -92,9 +106,14 @@ def test_ckan_lookups_of_hidden_resources_are_not_found(client: TestClient, open
 
 def test_hidden_resources_404_on_rest_downloads_and_dcat(client: TestClient, open_world) -> None:
     for secret in open_world.secret:
-        for url in (f"/api/open/v1/datasets/{secret['slug']}", f"/api/open/v1/datasets/{secret['slug']}/rows",
-                    f"/open/datasets/{secret['slug']}/download.csv", f"/open/datasets/{secret['slug']}/dcat.ttl",
-                    f"/open/datasets/{secret['slug']}/datapackage.json", f"/open/datasets/{secret['slug']}"):
+        for url in (
+            f"/api/open/v1/datasets/{secret['slug']}",
+            f"/api/open/v1/datasets/{secret['slug']}/rows",
+            f"/open/datasets/{secret['slug']}/download.csv",
+            f"/open/datasets/{secret['slug']}/dcat.ttl",
+            f"/open/datasets/{secret['slug']}/datapackage.json",
+            f"/open/datasets/{secret['slug']}",
+        ):
             assert client.get(url).status_code == 404, url
 
 
@@ -119,6 +138,15 @@ def test_a_resource_with_unprotected_identifiers_is_not_open(client: TestClient,
 
 
 def test_ckan_actions_are_all_covered() -> None:
-    assert set(ckan.ACTIONS) >= {"package_list", "package_search", "package_show", "organization_list",
-                                 "organization_show", "group_list", "tag_list", "resource_show",
-                                 "datastore_search", "status_show"}
+    assert set(ckan.ACTIONS) >= {
+        "package_list",
+        "package_search",
+        "package_show",
+        "organization_list",
+        "organization_show",
+        "group_list",
+        "tag_list",
+        "resource_show",
+        "datastore_search",
+        "status_show",
+    }

@@ -37,9 +37,16 @@ def test_public_forms_need_the_csrf_token(client: TestClient, open_world) -> Non
     token = _csrf(client, "/open/requests")
     other = TestClient(client.app)  # another browser without the cookie
     assert other.post("/open/requests", data={"csrf_token": token, "title": "x", "description": "y"}).status_code == 403
-    ok = client.post("/open/requests", data={"csrf_token": token, "title": f"公交到站数据{SCRIPT}",
-                                             "description": "希望开放实时到站", "contact": "me@example.cn"},
-                     follow_redirects=False)
+    ok = client.post(
+        "/open/requests",
+        data={
+            "csrf_token": token,
+            "title": f"公交到站数据{SCRIPT}",
+            "description": "希望开放实时到站",
+            "contact": "me@example.cn",
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     page = client.get("/open/requests", headers=HTML).text
     assert "公交到站数据" in page and "已提交" in page and SCRIPT not in page
@@ -52,8 +59,10 @@ def test_authority_answers_requests_and_reports_with_audit(client: TestClient, o
     token = _csrf(client, "/open/requests")
     client.post("/open/requests", data={"csrf_token": token, "title": "停车场泊位", "description": "实时泊位"})
     slug = open_world.air["slug"]
-    client.post(f"/open/datasets/{slug}/report", data={"csrf_token": _csrf(client, f"/open/datasets/{slug}"),
-                                                       "description": "3 月 2 日指数有误"})
+    client.post(
+        f"/open/datasets/{slug}/report",
+        data={"csrf_token": _csrf(client, f"/open/datasets/{slug}"), "description": "3 月 2 日指数有误"},
+    )
     headers = login(client, "admin")
     admin = client.get("/open-admin", headers=HTML)
     assert admin.status_code == 200 and "停车场泊位" in admin.text and "data-chart" in admin.text
@@ -65,15 +74,23 @@ def test_authority_answers_requests_and_reports_with_audit(client: TestClient, o
     with db.session() as session:
         request_id = session.scalar(select(DataRequest.id))
         report_id = session.scalar(select(ErrorReport.id))
-    refused = client.post(f"/open-admin/requests/{request_id}", data={"status": "declined", "answer": "",
-                                                                       "csrf_token": headers["x-csrf-token"]})
+    refused = client.post(
+        f"/open-admin/requests/{request_id}",
+        data={"status": "declined", "answer": "", "csrf_token": headers["x-csrf-token"]},
+    )
     assert refused.status_code == 422
-    client.post(f"/open-admin/requests/{request_id}", data={"status": "accepted", "answer": "已受理，预计下月开放",
-                                                            "csrf_token": headers["x-csrf-token"]})
-    client.post(f"/open-admin/reports/{report_id}", data={"status": "corrected", "answer": "已更正",
-                                                          "csrf_token": headers["x-csrf-token"]})
-    client.post("/open-admin/feature", data={"code": open_world.air["code"], "featured": "yes",
-                                             "csrf_token": headers["x-csrf-token"]})
+    client.post(
+        f"/open-admin/requests/{request_id}",
+        data={"status": "accepted", "answer": "已受理，预计下月开放", "csrf_token": headers["x-csrf-token"]},
+    )
+    client.post(
+        f"/open-admin/reports/{report_id}",
+        data={"status": "corrected", "answer": "已更正", "csrf_token": headers["x-csrf-token"]},
+    )
+    client.post(
+        "/open-admin/feature",
+        data={"code": open_world.air["code"], "featured": "yes", "csrf_token": headers["x-csrf-token"]},
+    )
     client.cookies.clear()
     assert "已受理，预计下月开放" in client.get("/open/requests", headers=HTML).text
     assert "已更正" in client.get(f"/open/datasets/{slug}", headers=HTML).text
@@ -90,9 +107,11 @@ def test_admin_side_needs_its_roles(client: TestClient, open_world) -> None:
     assert client.get("/open-admin", headers={"accept": "application/json"}).status_code == 403
     headers = login(client, "auditor")
     assert client.get("/open-admin", headers=HTML).status_code == 200
-    answer = client.post("/open-admin/feature", data={"code": open_world.air["code"],
-                                                      "csrf_token": headers["x-csrf-token"]},
-                         headers={"accept": "application/json"})
+    answer = client.post(
+        "/open-admin/feature",
+        data={"code": open_world.air["code"], "csrf_token": headers["x-csrf-token"]},
+        headers={"accept": "application/json"},
+    )
     assert answer.status_code == 403
 
 
@@ -126,8 +145,11 @@ def test_rate_limit_429_with_retry_after_and_keys_raise_it(client: TestClient, o
     assert limited.json()["error"]["__type"] == "Rate Limit Error" and int(limited.headers["retry-after"]) >= 1
     assert client.get("/api/open/v1/datasets").status_code == 429
     token = _csrf(client, "/open/developers")
-    page = client.post("/open/developers", data={"csrf_token": token, "email": "dev@example.cn",
-                                                 "password": "long-enough-pass", "agree": "yes"}, headers=HTML)
+    page = client.post(
+        "/open/developers",
+        data={"csrf_token": token, "email": "dev@example.cn", "password": "long-enough-pass", "agree": "yes"},
+        headers=HTML,
+    )
     key = re.search(r"(od_[A-Za-z0-9_-]+)", page.text).group(1)
     client.cookies.clear()
     assert client.get("/api/3/action/package_list", headers={"X-API-Key": key}).status_code == 200
@@ -152,8 +174,11 @@ def test_open_with_conditions_needs_an_account_that_agreed(client: TestClient, o
     keys = {}
     for email, agree in (("a@example.cn", ""), ("b@example.cn", "yes")):
         token = _csrf(client, "/open/developers")
-        page = client.post("/open/developers", data={"csrf_token": token, "email": email,
-                                                     "password": "long-enough-pass", "agree": agree}, headers=HTML)
+        page = client.post(
+            "/open/developers",
+            data={"csrf_token": token, "email": email, "password": "long-enough-pass", "agree": agree},
+            headers=HTML,
+        )
         keys[email] = re.search(r"(od_[A-Za-z0-9_-]+)", page.text).group(1)
         client.cookies.clear()
     no_agreement = client.get(f"/open/datasets/{slug}/download.csv", headers={"X-API-Key": keys["a@example.cn"]})

@@ -13,8 +13,12 @@ def require_rows(release: Release, developer: Developer | None) -> None:
     if release.access == Access.OPEN:
         return
     if developer is None:
-        raise NotAuthenticated("this dataset is open with conditions: sign in or send your API key",
-                               "该数据集为有条件开放：请登录或提供 API 密钥", code="registration_required")
+        raise NotAuthenticated(
+            "this dataset is open with conditions: sign in or send your API key",
+            "该数据集为有条件开放：请登录或提供 API 密钥",
+            code="registration_required",
+        )
     if not developer.agreed:
-        raise PermissionDenied("accept the open-data agreement first", "请先同意数据开放使用协议",
-                               code="agreement_required")
+        raise PermissionDenied(
+            "accept the open-data agreement first", "请先同意数据开放使用协议", code="agreement_required"
+        )

@@ -48,7 +48,9 @@ def register(session: Session, email: str, password: str, display_name: str, agr
         raise InvalidInput("password: 10 to 128 characters", "口令长度应为 10 至 128 位", field="password")
     if session.scalar(select(PublicAccount.id).where(PublicAccount.email == email)) is not None:
         raise Conflict("this e-mail address is already registered", "该邮箱已注册", field="email")
-    account = PublicAccount(email=email, display_name=display_name.strip()[:100], password_hash=auth.hash_password(password))
+    account = PublicAccount(
+        email=email, display_name=display_name.strip()[:100], password_hash=auth.hash_password(password)
+    )
     if agree:
         account.agreement_version, account.agreement_at = AGREEMENT_VERSION, utcnow()
     session.add(account)
@@ -70,8 +72,15 @@ def accept_agreement(session: Session, account: PublicAccount) -> None:
 def issue_key(session: Session, account: PublicAccount, name: str = "") -> str:
     """A new key; the clear value is returned once and never stored."""
     key = KEY_PREFIX + secrets.token_urlsafe(24)
-    session.add(ApiKey(account_id=account.id, name=name[:100], prefix=key[:10], key_hash=_hash(key),
-                       calls_per_minute=KEY_CALLS_PER_MINUTE))
+    session.add(
+        ApiKey(
+            account_id=account.id,
+            name=name[:100],
+            prefix=key[:10],
+            key_hash=_hash(key),
+            calls_per_minute=KEY_CALLS_PER_MINUTE,
+        )
+    )
     session.flush()
     return key
 
@@ -83,8 +92,11 @@ def resolve(session: Session, key: str | None) -> Developer | None:
         return None
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         raise NotAuthenticated("unknown API key", "API 密钥无效", code="invalid_key")
-    found = session.execute(select(ApiKey, PublicAccount).join(PublicAccount, PublicAccount.id == ApiKey.account_id)
-                            .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None))).first()
+    found = session.execute(
+        select(ApiKey, PublicAccount)
+        .join(PublicAccount, PublicAccount.id == ApiKey.account_id)
+        .where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None))
+    ).first()
     if found is None:
         raise NotAuthenticated("unknown or revoked API key", "API 密钥无效或已吊销", code="invalid_key")
     api_key, account = found

@@ -53,8 +53,9 @@ MAX_BODY = 100_000
 
 
 def facet_params(request: Request) -> dict[str, list[str]]:
-    return {name: request.query_params.getlist(name) for name in portal_search.FACETS
-            if request.query_params.getlist(name)}
+    return {
+        name: request.query_params.getlist(name) for name in portal_search.FACETS if request.query_params.getlist(name)
+    }
 
 
 def _int_param(request: Request, name: str, default: int) -> int:
@@ -77,11 +78,20 @@ def hit_dict(session: Session, hit: portal_search.Hit, base: str) -> dict[str, A
 @router.get(REST + "/datasets", dependencies=PUBLIC, tags=["open data"], summary="Search open datasets with facets")
 def search_datasets(request: Request, session: Session = Depends(db_session)) -> dict[str, Any]:
     v = visitor(request, session)
-    found = portal_search.search(session, request.query_params.get("q", ""), facet_params(request),
-                                 request.query_params.get("sort") or None, _int_param(request, "rows", 20),
-                                 _int_param(request, "start", 0), lang=request.query_params.get("lang", "zh"))
-    return {"total": found.total, "results": [hit_dict(session, h, v.base_url) for h in found.hits],
-            "facets": found.facets}
+    found = portal_search.search(
+        session,
+        request.query_params.get("q", ""),
+        facet_params(request),
+        request.query_params.get("sort") or None,
+        _int_param(request, "rows", 20),
+        _int_param(request, "start", 0),
+        lang=request.query_params.get("lang", "zh"),
+    )
+    return {
+        "total": found.total,
+        "results": [hit_dict(session, h, v.base_url) for h in found.hits],
+        "facets": found.facets,
+    }
 
 
 @router.get(REST + "/datasets/{name}", dependencies=PUBLIC, tags=["open data"], summary="One open dataset's metadata")
@@ -90,10 +100,18 @@ def show_dataset(name: str, request: Request, session: Session = Depends(db_sess
     resource = visibility.get_open(session, name)
     usage.count(session, resource.id, "api_calls")
     meta = metadata.build(session, resource)
-    return {**meta.as_dict(v.base_url), "fields": meta.data.fields() if meta.data else [],
-            "history": [{**h, "reviewed_at": h["reviewed_at"].isoformat() if h["reviewed_at"] else None,
-                         "published_on": h["published_on"].isoformat() if h["published_on"] else None}
-                        for h in metadata.history(session, resource)]}
+    return {
+        **meta.as_dict(v.base_url),
+        "fields": meta.data.fields() if meta.data else [],
+        "history": [
+            {
+                **h,
+                "reviewed_at": h["reviewed_at"].isoformat() if h["reviewed_at"] else None,
+                "published_on": h["published_on"].isoformat() if h["published_on"] else None,
+            }
+            for h in metadata.history(session, resource)
+        ],
+    }
 
 
 def _json_param(request: Request, name: str) -> Any:
@@ -117,21 +135,35 @@ def open_rows(session: Session, name: str, v: Any) -> tuple[CatalogResource, row
     return resource, meta.data, meta
 
 
-@router.get(REST + "/datasets/{name}/rows", dependencies=PUBLIC, tags=["open data"], summary="Rows of an open dataset (filters, sort, cursor paging)")
+@router.get(
+    REST + "/datasets/{name}/rows",
+    dependencies=PUBLIC,
+    tags=["open data"],
+    summary="Rows of an open dataset (filters, sort, cursor paging)",
+)
 def dataset_rows(name: str, request: Request, session: Session = Depends(db_session)) -> dict[str, Any]:
     v = visitor(request, session)
     resource, data, _meta = open_rows(session, name, v)
     fields = request.query_params.get("fields")
-    query = rows.Query(filters=_json_param(request, "filters"), q=request.query_params.get("q", ""),
-                       sort=rows.parse_sort(request.query_params.get("sort")),
-                       fields=[f for f in fields.split(",") if f] if fields else None,
-                       limit=_int_param(request, "limit", 100), offset=0,
-                       after=rows.decode_cursor(request.query_params.get("cursor")))
+    query = rows.Query(
+        filters=_json_param(request, "filters"),
+        q=request.query_params.get("q", ""),
+        sort=rows.parse_sort(request.query_params.get("sort")),
+        fields=[f for f in fields.split(",") if f] if fields else None,
+        limit=_int_param(request, "limit", 100),
+        offset=0,
+        after=rows.decode_cursor(request.query_params.get("cursor")),
+    )
     usage.count(session, resource.id, "api_calls")
     return rows.select_rows(session, data, query)
 
 
-@router.get(REST + "/datasets/{name}/datapackage.json", dependencies=PUBLIC, tags=["open data"], summary="Frictionless Data Package descriptor")
+@router.get(
+    REST + "/datasets/{name}/datapackage.json",
+    dependencies=PUBLIC,
+    tags=["open data"],
+    summary="Frictionless Data Package descriptor",
+)
 def rest_datapackage(name: str, request: Request, session: Session = Depends(db_session)) -> dict[str, Any]:
     v = visitor(request, session)
     return datapackage.descriptor(metadata.build(session, visibility.get_open(session, name)), v.base_url)
@@ -140,8 +172,9 @@ def rest_datapackage(name: str, request: Request, session: Session = Depends(db_
 # --- CKAN -------------------------------------------------------------------------------------
 
 
-def _ckan_response(request: Request, action: str, body: dict[str, Any], status: int = 200,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def _ckan_response(
+    request: Request, action: str, body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> JSONResponse:
     help_url = f"{str(request.base_url).rstrip('/')}/api/3/action/help_show?name={action[:50]}"
     return JSONResponse(jsonable_encoder({"help": help_url, **body}), status_code=status, headers=headers)
 
@@ -174,10 +207,20 @@ def ckan_version() -> dict[str, int]:
     return {"version": 3}
 
 
-@router.api_route("/api/3/action/{action}", methods=["GET", "POST"], dependencies=PUBLIC, tags=["CKAN"],
-                  summary="CKAN Action API (read calls)")
-@router.api_route("/api/action/{action}", methods=["GET", "POST"], dependencies=PUBLIC, tags=["CKAN"],
-                  summary="CKAN Action API without the version, as ckanapi calls it")
+@router.api_route(
+    "/api/3/action/{action}",
+    methods=["GET", "POST"],
+    dependencies=PUBLIC,
+    tags=["CKAN"],
+    summary="CKAN Action API (read calls)",
+)
+@router.api_route(
+    "/api/action/{action}",
+    methods=["GET", "POST"],
+    dependencies=PUBLIC,
+    tags=["CKAN"],
+    summary="CKAN Action API without the version, as ckanapi calls it",
+)
 async def ckan_action(action: str, request: Request) -> Response:
     db = database(request)
     try:
@@ -197,8 +240,15 @@ async def ckan_action(action: str, request: Request) -> Response:
         return _ckan_response(request, action, {"success": False, "error": exc.error()}, exc.status, exc.headers)
     except Exception:
         log.exception("CKAN action %s failed", action[:50])
-        return _ckan_response(request, action, {"success": False, "error": {
-            "__type": "Internal Server Error", "message": "Internal server error; it has been logged"}}, 500)
+        return _ckan_response(
+            request,
+            action,
+            {
+                "success": False,
+                "error": {"__type": "Internal Server Error", "message": "Internal server error; it has been logged"},
+            },
+            500,
+        )
 
 
 # --- files: downloads, DCAT, sitemap ----------------------------------------------------------
@@ -210,7 +260,9 @@ def _filename(meta: metadata.Meta, fmt: str) -> str:
     return f"attachment; filename=\"{meta.name}.{fmt}\"; filename*=UTF-8''{quote(meta.version.name)}.{fmt}"
 
 
-@router.get("/open/datasets/{name}/download.{fmt}", dependencies=PUBLIC, tags=["open data"], summary="Download an open dataset")
+@router.get(
+    "/open/datasets/{name}/download.{fmt}", dependencies=PUBLIC, tags=["open data"], summary="Download an open dataset"
+)
 def download(name: str, fmt: str, request: Request, session: Session = Depends(db_session)) -> Response:
     v = visitor(request, session)
     downloads.check_format(fmt)
@@ -223,16 +275,23 @@ def download(name: str, fmt: str, request: Request, session: Session = Depends(d
     session.commit()  # the counters are written before the body streams on a connection of its own
     if fmt == "csv":
         bom = request.query_params.get("bom") in ("1", "true", "yes")
-        return StreamingResponse(downloads.csv_stream(engine, data, query, bom), media_type=downloads.FORMATS[fmt],
-                                 headers=headers)
+        return StreamingResponse(
+            downloads.csv_stream(engine, data, query, bom), media_type=downloads.FORMATS[fmt], headers=headers
+        )
     if fmt == "json":
-        return StreamingResponse(downloads.json_stream(engine, data, query), media_type=downloads.FORMATS[fmt],
-                                 headers=headers)
+        return StreamingResponse(
+            downloads.json_stream(engine, data, query), media_type=downloads.FORMATS[fmt], headers=headers
+        )
     spool = downloads.whole_file(engine, data, query, fmt)
     return StreamingResponse(downloads.file_chunks(spool), media_type=downloads.FORMATS[fmt], headers=headers)
 
 
-@router.get("/open/datasets/{name}/datapackage.json", dependencies=PUBLIC, tags=["open data"], summary="Frictionless Data Package descriptor")
+@router.get(
+    "/open/datasets/{name}/datapackage.json",
+    dependencies=PUBLIC,
+    tags=["open data"],
+    summary="Frictionless Data Package descriptor",
+)
 def page_datapackage(name: str, request: Request, session: Session = Depends(db_session)) -> dict[str, Any]:
     return rest_datapackage(name, request, session)
 
@@ -252,15 +311,25 @@ def dcat_catalog(ext: str, request: Request, session: Session = Depends(db_sessi
     page = _int_param(request, "page", 1)
     if not 1 <= page <= pages:
         raise InvalidInput(f"page must be between 1 and {pages}", f"page 应在 1 至 {pages} 之间", field="page")
-    found = session.scalars(select(CatalogResource).where(visibility.open_clause()).order_by(CatalogResource.code)
-                            .limit(dcat.PAGE_SIZE).offset((page - 1) * dcat.PAGE_SIZE))
+    found = session.scalars(
+        select(CatalogResource)
+        .where(visibility.open_clause())
+        .order_by(CatalogResource.code)
+        .limit(dcat.PAGE_SIZE)
+        .offset((page - 1) * dcat.PAGE_SIZE)
+    )
     metas = [metadata.build(session, r) for r in found]
     graph = dcat.catalog_graph(v.base_url, request.app.state.settings.node.name, metas, page, pages)
     body, media = dcat.serialise(graph, ext)
     return Response(body, media_type=media)
 
 
-@router.get("/open/datasets/{name}/dcat.{ext}", dependencies=PUBLIC, tags=["open data"], summary="DCAT-AP 3 description of one dataset")
+@router.get(
+    "/open/datasets/{name}/dcat.{ext}",
+    dependencies=PUBLIC,
+    tags=["open data"],
+    summary="DCAT-AP 3 description of one dataset",
+)
 def dcat_dataset(name: str, ext: str, request: Request, session: Session = Depends(db_session)) -> Response:
     v = visitor(request, session)
     _serialisation(ext)
@@ -274,13 +343,19 @@ def sitemap(request: Request, session: Session = Depends(db_session)) -> Respons
     from xml.sax.saxutils import escape
 
     base = str(request.base_url).rstrip("/")
-    found = session.execute(select(CatalogResource.code, CatalogResource.published_at)
-                            .where(visibility.open_clause()).order_by(CatalogResource.code).limit(50_000)).all()
+    found = session.execute(
+        select(CatalogResource.code, CatalogResource.published_at)
+        .where(visibility.open_clause())
+        .order_by(CatalogResource.code)
+        .limit(50_000)
+    ).all()
     urls = [f"<url><loc>{escape(base)}/open</loc></url>", f"<url><loc>{escape(base)}/open/search</loc></url>"]
     for code, when in found:
         lastmod = f"<lastmod>{when.date().isoformat()}</lastmod>" if when else ""
         urls.append(f"<url><loc>{escape(base)}/open/datasets/{escape(visibility.slug(code))}</loc>{lastmod}</url>")
-    body = ('<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + "".join(urls) + "</urlset>")
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(urls)
+        + "</urlset>"
+    )
     return Response(body, media_type="application/xml")
-

@@ -30,12 +30,22 @@ from govshare.orgs.models import Department
 CKAN_VERSION = "2.10.4"  # the API generation whose read calls this mirrors
 MAX_PARAM = 1000
 MAX_LIST = 1000
-DATASTORE_TYPES = {"string": "text", "number": "numeric", "date": "date", "datetime": "timestamp",
-                   "boolean": "bool"}
-FACET_FIELDS = {"organization": "department", "groups": "domain", "catalog": "catalog", "format": "format",
-                "frequency": "update_cycle", "region": "region", "quality": "quality"}
-MIMETYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-             "json": "application/json", "parquet": "application/vnd.apache.parquet"}
+DATASTORE_TYPES = {"string": "text", "number": "numeric", "date": "date", "datetime": "timestamp", "boolean": "bool"}
+FACET_FIELDS = {
+    "organization": "department",
+    "groups": "domain",
+    "catalog": "catalog",
+    "format": "format",
+    "frequency": "update_cycle",
+    "region": "region",
+    "quality": "quality",
+}
+MIMETYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
 
 
 class CkanError(Exception):
@@ -134,9 +144,19 @@ def org_name(dept: Department) -> str:
 
 
 def organization_dict(dept: Department, count: int | None = None) -> dict[str, Any]:
-    out = {"id": org_name(dept), "name": org_name(dept), "title": dept.name, "display_name": dept.name,
-           "type": "organization", "is_organization": True, "state": "active", "approval_status": "approved",
-           "description": "", "image_url": "", "created": dept.created_at.isoformat()}
+    out = {
+        "id": org_name(dept),
+        "name": org_name(dept),
+        "title": dept.name,
+        "display_name": dept.name,
+        "type": "organization",
+        "is_organization": True,
+        "state": "active",
+        "approval_status": "approved",
+        "description": "",
+        "image_url": "",
+        "created": dept.created_at.isoformat(),
+    }
     if count is not None:
         out["package_count"] = count
     return out
@@ -146,13 +166,24 @@ def resource_dicts(meta: Meta, base_url: str) -> list[dict[str, Any]]:
     if meta.data is None:
         return []
     links = meta.as_dict(base_url)["links"]
-    return [{"id": f"{meta.name}.{fmt}", "package_id": meta.name, "name": f"{meta.version.name} ({fmt.upper()})",
-             "format": fmt.upper(), "mimetype": MIMETYPES[fmt], "url": links[fmt], "position": n,
-             "datastore_active": fmt == "csv", "state": "active", "url_type": None,
-             "description": meta.version.summary,
-             "last_modified": meta.modified.isoformat() if meta.modified else None,
-             "created": meta.modified.isoformat() if meta.modified else None}
-            for n, fmt in enumerate(DOWNLOAD_FORMATS)]
+    return [
+        {
+            "id": f"{meta.name}.{fmt}",
+            "package_id": meta.name,
+            "name": f"{meta.version.name} ({fmt.upper()})",
+            "format": fmt.upper(),
+            "mimetype": MIMETYPES[fmt],
+            "url": links[fmt],
+            "position": n,
+            "datastore_active": fmt == "csv",
+            "state": "active",
+            "url_type": None,
+            "description": meta.version.summary,
+            "last_modified": meta.modified.isoformat() if meta.modified else None,
+            "created": meta.modified.isoformat() if meta.modified else None,
+        }
+        for n, fmt in enumerate(DOWNLOAD_FORMATS)
+    ]
 
 
 def package_dict(meta: Meta, base_url: str) -> dict[str, Any]:
@@ -161,21 +192,44 @@ def package_dict(meta: Meta, base_url: str) -> dict[str, Any]:
     tags = [{"name": t, "display_name": t, "state": "active"} for t in _tags(meta)]
     resources = resource_dicts(meta, base_url)
     domain = v.class_code[:3]
-    extras = {"code": r.code, "catalog": v.catalog.value, "class_code": v.class_code,
-              "update_cycle": v.update_cycle.value if v.update_cycle else "", "open_conditions": v.open_conditions,
-              "access": meta.release.access.value, "region": r.region_code,
-              "quality_score": "" if meta.quality_score is None else str(meta.quality_score),
-              "rows": str(meta.rows)}
+    extras = {
+        "code": r.code,
+        "catalog": v.catalog.value,
+        "class_code": v.class_code,
+        "update_cycle": v.update_cycle.value if v.update_cycle else "",
+        "open_conditions": v.open_conditions,
+        "access": meta.release.access.value,
+        "region": r.region_code,
+        "quality_score": "" if meta.quality_score is None else str(meta.quality_score),
+        "rows": str(meta.rows),
+    }
     return {
-        "id": meta.name, "name": meta.name, "title": v.name, "notes": v.summary, "type": "dataset",
-        "state": "active", "private": False, "author": meta.provider.name, "author_email": None,
-        "maintainer": meta.provider.name, "maintainer_email": None, "license_id": key, "license_title": zh,
-        "license_url": url, "isopen": True, "version": str(v.number), "url": f"{base_url}/open/datasets/{meta.name}",
+        "id": meta.name,
+        "name": meta.name,
+        "title": v.name,
+        "notes": v.summary,
+        "type": "dataset",
+        "state": "active",
+        "private": False,
+        "author": meta.provider.name,
+        "author_email": None,
+        "maintainer": meta.provider.name,
+        "maintainer_email": None,
+        "license_id": key,
+        "license_title": zh,
+        "license_url": url,
+        "isopen": True,
+        "version": str(v.number),
+        "url": f"{base_url}/open/datasets/{meta.name}",
         "metadata_created": r.first_published_at.isoformat() if r.first_published_at else None,
         "metadata_modified": meta.modified.isoformat() if meta.modified else None,
-        "organization": organization_dict(meta.provider), "owner_org": org_name(meta.provider),
+        "organization": organization_dict(meta.provider),
+        "owner_org": org_name(meta.provider),
         "groups": [{"id": domain, "name": domain, "title": meta.class_name, "display_name": meta.class_name}],
-        "tags": tags, "num_tags": len(tags), "resources": resources, "num_resources": len(resources),
+        "tags": tags,
+        "num_tags": len(tags),
+        "resources": resources,
+        "num_resources": len(resources),
         "extras": [{"key": k, "value": val} for k, val in extras.items()],
     }
 
@@ -190,8 +244,9 @@ def _tags(meta: Meta) -> list[str]:
 def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
     limit = _int(params, "limit", MAX_LIST, 1, MAX_LIST)
     offset = _int(params, "offset", 0, 0, 10_000_000)
-    codes = ctx.session.scalars(select(CatalogResource.code).where(open_clause())
-                                .order_by(CatalogResource.code).limit(limit).offset(offset))
+    codes = ctx.session.scalars(
+        select(CatalogResource.code).where(open_clause()).order_by(CatalogResource.code).limit(limit).offset(offset)
+    )
     return [slug(c) for c in codes]
 
 
@@ -217,9 +272,15 @@ def _org_ids(session: Session, names: list[str]) -> list[str]:
     return [str(i) for i in ids] or ["-1"]
 
 
-_SORTS = {"score desc, metadata_modified desc": "relevance", "score desc": "relevance",
-          "metadata_modified desc": "newest", "metadata_created desc": "newest", "title_string asc": "name",
-          "name asc": "name", "views_recent desc": "popular"}
+_SORTS = {
+    "score desc, metadata_modified desc": "relevance",
+    "score desc": "relevance",
+    "metadata_modified desc": "newest",
+    "metadata_created desc": "newest",
+    "title_string asc": "name",
+    "name asc": "name",
+    "views_recent desc": "popular",
+}
 
 
 def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
@@ -236,14 +297,24 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     if not all(isinstance(f, str) for f in facet_fields):
         raise validation("facet.field", "Must be a list of strings")
     facet_limit = _int(params, "facet.limit", 50, -1, 1000)
-    found = portal_search.search(ctx.session, q, chosen, _SORTS.get(sort_text), _int(params, "rows", 10, 0, 1000),
-                                 _int(params, "start", 0, 0, 100_000), facets=bool(facet_fields))
+    found = portal_search.search(
+        ctx.session,
+        q,
+        chosen,
+        _SORTS.get(sort_text),
+        _int(params, "rows", 10, 0, 1000),
+        _int(params, "start", 0, 0, 100_000),
+        facets=bool(facet_fields),
+    )
     results = [package_dict(metadata.build(ctx.session, h.resource), ctx.base_url) for h in found.hits]
     search_facets = _facets(ctx.session, found, facet_fields, facet_limit)
-    return {"count": found.total, "sort": sort_text or "score desc, metadata_modified desc",
-            "results": results, "facets": {f: {i["name"]: i["count"] for i in v["items"]}
-                                           for f, v in search_facets.items()},
-            "search_facets": search_facets}
+    return {
+        "count": found.total,
+        "sort": sort_text or "score desc, metadata_modified desc",
+        "results": results,
+        "facets": {f: {i["name"]: i["count"] for i in v["items"]} for f, v in search_facets.items()},
+        "search_facets": search_facets,
+    }
 
 
 def _facets(session: Session, found: portal_search.Result, fields: list[str], limit: int) -> dict[str, Any]:
@@ -255,8 +326,10 @@ def _facets(session: Session, found: portal_search.Result, fields: list[str], li
         if name == "organization":
             items = [{**i, "value": f"org-{orgs[int(i['value'])].lower()}"} for i in items]
         items = items if limit < 0 else items[:limit]
-        out[name] = {"title": name, "items": [{"name": i["value"], "display_name": i["label"], "count": i["count"]}
-                                              for i in items]}
+        out[name] = {
+            "title": name,
+            "items": [{"name": i["value"], "display_name": i["label"], "count": i["count"]} for i in items],
+        }
     return out
 
 
@@ -272,8 +345,11 @@ def package_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _publishers(session: Session) -> dict[int, int]:
-    return dict(session.execute(select(CatalogResource.provider_id, func.count()).where(open_clause())
-                                .group_by(CatalogResource.provider_id)).all())
+    return dict(
+        session.execute(
+            select(CatalogResource.provider_id, func.count()).where(open_clause()).group_by(CatalogResource.provider_id)
+        ).all()
+    )
 
 
 def organization_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
@@ -306,21 +382,40 @@ def _domains(session: Session) -> dict[str, int]:
 
 def group_list(ctx: Context, params: dict[str, Any]) -> list[Any]:
     counts = _domains(ctx.session)
-    names = dict(ctx.session.execute(select(CatalogClass.code, CatalogClass.name)
-                                     .where(CatalogClass.code.in_(list(counts)))).all())
+    names = dict(
+        ctx.session.execute(
+            select(CatalogClass.code, CatalogClass.name).where(CatalogClass.code.in_(list(counts)))
+        ).all()
+    )
     if _bool(params, "all_fields", False):
-        return [{"id": c, "name": c, "title": names.get(c, c), "display_name": names.get(c, c),
-                 "package_count": n, "type": "group", "is_organization": False, "state": "active"}
-                for c, n in sorted(counts.items())]
+        return [
+            {
+                "id": c,
+                "name": c,
+                "title": names.get(c, c),
+                "display_name": names.get(c, c),
+                "package_count": n,
+                "type": "group",
+                "is_organization": False,
+                "state": "active",
+            }
+            for c, n in sorted(counts.items())
+        ]
     return sorted(counts)
 
 
 def tag_list(ctx: Context, params: dict[str, Any]) -> list[str]:
     query = _str(params, "query")
-    classes = select(distinct(CatalogClass.name)).join(CatalogResource, CatalogResource.class_code == CatalogClass.code) \
+    classes = (
+        select(distinct(CatalogClass.name))
+        .join(CatalogResource, CatalogResource.class_code == CatalogClass.code)
         .where(open_clause())
-    short = select(distinct(Department.short_name)).join(CatalogResource, CatalogResource.provider_id == Department.id) \
+    )
+    short = (
+        select(distinct(Department.short_name))
+        .join(CatalogResource, CatalogResource.provider_id == Department.id)
         .where(open_clause(), Department.short_name.is_not(None))
+    )
     names = sorted({n for n in [*ctx.session.scalars(classes), *ctx.session.scalars(short)] if n})
     return [n for n in names if query in n] if query else names
 
@@ -356,8 +451,11 @@ def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise validation("q", "Only a plain text q is supported")
     fields = params.get("fields")
     if isinstance(fields, str):
-        fields = [f.strip() for f in fields.split(",") if f.strip()] if not fields.startswith("[") else \
-            _json_or(params, "fields", (list,))
+        fields = (
+            [f.strip() for f in fields.split(",") if f.strip()]
+            if not fields.startswith("[")
+            else _json_or(params, "fields", (list,))
+        )
     if fields is not None and not (isinstance(fields, list) and all(isinstance(f, str) for f in fields)):
         raise validation("fields", "Must be a list of field names")
     fields = [f for f in (fields or []) if f != "_id"] or None
@@ -367,25 +465,46 @@ def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     query = rows.Query(filters=filters, q=q, sort=sort, fields=fields, limit=limit, offset=offset)
     answer = rows.select_rows(ctx.session, meta.data, query)
     records = [{"_id": offset + n + 1, **r} for n, r in enumerate(answer["records"])]
-    ds_fields = [{"id": "_id", "type": "int"}] + [{"id": f["name"], "type": DATASTORE_TYPES.get(f["type"], "text")}
-                                                  for f in answer["fields"]]
+    ds_fields = [{"id": "_id", "type": "int"}] + [
+        {"id": f["name"], "type": DATASTORE_TYPES.get(f["type"], "text")} for f in answer["fields"]
+    ]
     base = f"/api/3/action/datastore_search?resource_id={resource_id}"
-    return {"resource_id": resource_id, "fields": ds_fields, "records": records, "total": answer["total"],
-            "limit": limit, "offset": offset, "include_total": True, "records_format": "objects",
-            "_links": {"start": base, "next": f"{base}&offset={offset + limit}"}}
+    return {
+        "resource_id": resource_id,
+        "fields": ds_fields,
+        "records": records,
+        "total": answer["total"],
+        "limit": limit,
+        "offset": offset,
+        "include_total": True,
+        "records_format": "objects",
+        "_links": {"start": base, "next": f"{base}&offset={offset + limit}"},
+    }
 
 
 def status_show(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    return {"site_title": "govshare 政府数据开放平台", "site_url": ctx.base_url,
-            "site_description": "Open government data: CKAN-compatible read API, DCAT-AP 3 and Data Packages",
-            "ckan_version": CKAN_VERSION, "govshare_version": __version__, "locale_default": "zh_Hans_CN",
-            "error_emails_to": None, "extensions": ["datastore", "dcat"]}
+    return {
+        "site_title": "govshare 政府数据开放平台",
+        "site_url": ctx.base_url,
+        "site_description": "Open government data: CKAN-compatible read API, DCAT-AP 3 and Data Packages",
+        "ckan_version": CKAN_VERSION,
+        "govshare_version": __version__,
+        "locale_default": "zh_Hans_CN",
+        "error_emails_to": None,
+        "extensions": ["datastore", "dcat"],
+    }
 
 
 ACTIONS: dict[str, Callable[[Context, dict[str, Any]], Any]] = {
-    "package_list": package_list, "package_search": package_search, "package_show": package_show,
-    "organization_list": organization_list, "organization_show": organization_show, "group_list": group_list,
-    "tag_list": tag_list, "resource_show": resource_show, "datastore_search": datastore_search,
+    "package_list": package_list,
+    "package_search": package_search,
+    "package_show": package_show,
+    "organization_list": organization_list,
+    "organization_show": organization_show,
+    "group_list": group_list,
+    "tag_list": tag_list,
+    "resource_show": resource_show,
+    "datastore_search": datastore_search,
     "status_show": status_show,
 }
 

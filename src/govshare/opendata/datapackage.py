@@ -16,8 +16,7 @@ from govshare.opendata.downloads import csv_stream
 from govshare.opendata.metadata import Meta
 from govshare.opendata.rows import Query
 
-TABLE_TYPES = {"string": "string", "number": "number", "date": "date", "datetime": "datetime",
-               "boolean": "boolean"}
+TABLE_TYPES = {"string": "string", "number": "number", "date": "date", "datetime": "datetime", "boolean": "boolean"}
 
 
 def _schema(meta: Meta) -> dict[str, Any]:
@@ -46,20 +45,32 @@ def descriptor(meta: Meta, base_url: str, data_path: str | None = None) -> dict[
     """The descriptor; `data_path` names a local CSV (an export), else the download URL."""
     key, zh, _en, url = meta.licence
     out: dict[str, Any] = {
-        "profile": "tabular-data-package", "name": package_name(meta), "title": meta.version.name,
-        "description": meta.version.summary, "id": meta.resource.code, "version": str(meta.version.number),
+        "profile": "tabular-data-package",
+        "name": package_name(meta),
+        "title": meta.version.name,
+        "description": meta.version.summary,
+        "id": meta.resource.code,
+        "version": str(meta.version.number),
         "homepage": f"{base_url}/open/datasets/{meta.name}",
         "licenses": [{"name": key, "title": zh, "path": url}] if url else [{"name": key, "title": zh}],
-        "sources": [{"title": meta.provider.name}], "keywords": [k for k in [meta.class_name] if k],
+        "sources": [{"title": meta.provider.name}],
+        "keywords": [k for k in [meta.class_name] if k],
         "resources": [],
     }
     if meta.modified:
         out["created"] = meta.modified.replace(microsecond=0).isoformat()
     if meta.data is not None:
-        out["resources"].append({
-            "name": package_name(meta), "profile": "tabular-data-resource",
-            "path": data_path or f"{base_url}/open/datasets/{meta.name}/download.csv",
-            "format": "csv", "mediatype": "text/csv", "encoding": "utf-8", "schema": _schema(meta)})
+        out["resources"].append(
+            {
+                "name": package_name(meta),
+                "profile": "tabular-data-resource",
+                "path": data_path or f"{base_url}/open/datasets/{meta.name}/download.csv",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": _schema(meta),
+            }
+        )
     return out
 
 
@@ -73,6 +84,8 @@ def export(engine: Engine, meta: Meta, base_url: str, folder: Path) -> Path:
             for chunk in csv_stream(engine, meta.data, Query()):
                 fh.write(chunk)
     path = folder / "datapackage.json"
-    path.write_text(json.dumps(descriptor(meta, base_url, "data.csv" if meta.data else None), ensure_ascii=False,
-                               indent=2), encoding="utf-8")
+    path.write_text(
+        json.dumps(descriptor(meta, base_url, "data.csv" if meta.data else None), ensure_ascii=False, indent=2),
+        encoding="utf-8",
+    )
     return path

@@ -19,26 +19,68 @@ DCATAP = Namespace("http://data.europa.eu/r5r/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 ADMS = Namespace("http://www.w3.org/ns/adms#")
 EU = "http://publications.europa.eu/resource/authority/"
-FREQUENCY = {"realtime": "CONT", "daily": "DAILY", "weekly": "WEEKLY", "monthly": "MONTHLY",
-             "quarterly": "QUARTERLY", "half_yearly": "ANNUAL_2", "yearly": "ANNUAL", "irregular": "IRREG",
-             "other": "OTHER"}
+FREQUENCY = {
+    "realtime": "CONT",
+    "daily": "DAILY",
+    "weekly": "WEEKLY",
+    "monthly": "MONTHLY",
+    "quarterly": "QUARTERLY",
+    "half_yearly": "ANNUAL_2",
+    "yearly": "ANNUAL",
+    "irregular": "IRREG",
+    "other": "OTHER",
+}
 FILE_TYPE = {"csv": "CSV", "xlsx": "XLSX", "json": "JSON", "parquet": "PARQUET"}
-MEDIA_TYPE = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-              "json": "application/json", "parquet": "application/vnd.apache.parquet"}
-SERIALISATIONS = {"ttl": ("turtle", "text/turtle; charset=utf-8"), "jsonld": ("json-ld", "application/ld+json"),
-                  "rdf": ("xml", "application/rdf+xml")}
+MEDIA_TYPE = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+    "parquet": "application/vnd.apache.parquet",
+}
+SERIALISATIONS = {
+    "ttl": ("turtle", "text/turtle; charset=utf-8"),
+    "jsonld": ("json-ld", "application/ld+json"),
+    "rdf": ("xml", "application/rdf+xml"),
+}
 PAGE_SIZE = 500
 # The guide's domains (3-digit class) on the EU data themes harvesters facet by; GOVE otherwise.
-DATA_THEME = {"101": "SOCI", "102": "ECON", "103": "REGI", "104": "ECON", "105": "GOVE", "201": "GOVE",
-              "202": "HEAL", "203": "SOCI", "204": "HEAL", "205": "JUST", "206": "ECON", "207": "ENER",
-              "208": "ECON", "209": "REGI", "210": "SOCI", "211": "ENVI", "212": "JUST", "213": "ECON",
-              "214": "ECON", "215": "TRAN", "216": "EDUC", "217": "EDUC"}
+DATA_THEME = {
+    "101": "SOCI",
+    "102": "ECON",
+    "103": "REGI",
+    "104": "ECON",
+    "105": "GOVE",
+    "201": "GOVE",
+    "202": "HEAL",
+    "203": "SOCI",
+    "204": "HEAL",
+    "205": "JUST",
+    "206": "ECON",
+    "207": "ENER",
+    "208": "ECON",
+    "209": "REGI",
+    "210": "SOCI",
+    "211": "ENVI",
+    "212": "JUST",
+    "213": "ECON",
+    "214": "ECON",
+    "215": "TRAN",
+    "216": "EDUC",
+    "217": "EDUC",
+}
 
 
 def _graph() -> Graph:
     g = Graph()
-    for prefix, ns in (("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF), ("skos", SKOS), ("dcatap", DCATAP),
-                       ("vcard", VCARD), ("adms", ADMS)):
+    for prefix, ns in (
+        ("dcat", DCAT),
+        ("dct", DCTERMS),
+        ("foaf", FOAF),
+        ("skos", SKOS),
+        ("dcatap", DCATAP),
+        ("vcard", VCARD),
+        ("adms", ADMS),
+    ):
         g.bind(prefix, ns)
     return g
 
@@ -92,16 +134,21 @@ def add_dataset(g: Graph, base: str, meta: Meta) -> URIRef:
     eu_theme = DATA_THEME.get(v.class_code[:3], "GOVE")
     g.add((ds, DCAT.theme, _concept(g, "data-theme", eu_theme, eu_theme)))
     if v.update_cycle:  # 更新周期
-        g.add((ds, DCTERMS.accrualPeriodicity, _concept(g, "frequency", FREQUENCY[v.update_cycle.value],
-                                                        v.update_cycle.value, DCTERMS.Frequency)))
+        g.add(
+            (
+                ds,
+                DCTERMS.accrualPeriodicity,
+                _concept(g, "frequency", FREQUENCY[v.update_cycle.value], v.update_cycle.value, DCTERMS.Frequency),
+            )
+        )
     if meta.issued:  # 发布日期
         g.add((ds, DCTERMS.issued, Literal(meta.issued.isoformat(), datatype=XSD.date)))
     if meta.modified:
-        g.add((ds, DCTERMS.modified, Literal(meta.modified.replace(microsecond=0).isoformat(),
-                                             datatype=XSD.dateTime)))
+        g.add((ds, DCTERMS.modified, Literal(meta.modified.replace(microsecond=0).isoformat(), datatype=XSD.dateTime)))
     access = "PUBLIC" if meta.release.access == Access.OPEN else "RESTRICTED"
-    g.add((ds, DCTERMS.accessRights, _concept(g, "access-right", access, access.lower(),
-                                              DCTERMS.RightsStatement)))  # 开放属性
+    g.add(
+        (ds, DCTERMS.accessRights, _concept(g, "access-right", access, access.lower(), DCTERMS.RightsStatement))
+    )  # 开放属性
     if v.open_conditions:  # 开放条件
         rights = BNode()
         g.add((rights, RDF.type, DCTERMS.RightsStatement))
@@ -137,8 +184,9 @@ def _distribution(g: Graph, base: str, meta: Meta, fmt: str) -> URIRef:
     g.add((dist, DCAT.mediaType, media))
     g.add((dist, DCTERMS.license, _licence(g, meta)))
     if meta.modified:
-        g.add((dist, DCTERMS.modified, Literal(meta.modified.replace(microsecond=0).isoformat(),
-                                               datatype=XSD.dateTime)))
+        g.add(
+            (dist, DCTERMS.modified, Literal(meta.modified.replace(microsecond=0).isoformat(), datatype=XSD.dateTime))
+        )
     if fmt == "csv":
         schema = URIRef(f"{base}/open/datasets/{meta.name}/datapackage.json")
         g.add((schema, RDF.type, DCTERMS.Standard))
@@ -146,8 +194,9 @@ def _distribution(g: Graph, base: str, meta: Meta, fmt: str) -> URIRef:
     return dist
 
 
-def catalog_graph(base: str, node_name: str, metas: list[Meta], page: int | None = None,
-                  pages: int | None = None) -> Graph:
+def catalog_graph(
+    base: str, node_name: str, metas: list[Meta], page: int | None = None, pages: int | None = None
+) -> Graph:
     g = _graph()
     cat = URIRef(f"{base}/catalog")
     g.add((cat, RDF.type, DCAT.Catalog))

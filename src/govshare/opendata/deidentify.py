@@ -85,16 +85,23 @@ def configure(session: Session, actor: Actor, resource: CatalogResource, rules: 
     known = {i.name for i in version.items} if version else set()
     unknown = [r.item for r in rules if r.item not in known]
     if unknown:
-        raise InvalidInput(f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}",
-                           field="rules")
+        raise InvalidInput(
+            f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}", field="rules"
+        )
     for rule in rules:
         if rule.keep is not None and not 0 <= rule.keep <= 1_000_000:
             raise InvalidInput("keep must be between 0 and 1000000", "保留位数应在 0 至 1000000 之间", field="rules")
     session.execute(delete(DeidRule).where(DeidRule.resource_id == resource.id))
     session.add_all(DeidRule(resource_id=resource.id, item=r.item, method=r.method, keep=r.keep) for r in rules)
     session.flush()
-    audit.record(session, actor, "opendata.deid.configure", object_type="catalog_resource", object_id=resource.id,
-                 details={"rules": [r.as_dict() for r in rules]})
+    audit.record(
+        session,
+        actor,
+        "opendata.deid.configure",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"rules": [r.as_dict() for r in rules]},
+    )
 
 
 def missing_rules(resource: CatalogResource, rules: dict[str, ItemRule]) -> list[str]:
@@ -146,8 +153,9 @@ def _transform(rule: ItemRule, key: bytes, kind: str) -> Callable[[Any], Any]:
         return lambda v: None
     if rule.method == Method.GENERALISE:
         return lambda v: None if v is None else _generalise(v, rule.keep, kind)
-    return lambda v: None if v is None else hmac.new(key, _text(v).encode(), hashlib.sha256).hexdigest()[
-        :PSEUDONYM_LENGTH]
+    return lambda v: (
+        None if v is None else hmac.new(key, _text(v).encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +190,8 @@ def plan(items: list[str], rules: dict[str, ItemRule], types: list[str] | None =
     generalised."""
     key = pseudonym_key() if any(r.method == Method.PSEUDONYMISE for r in rules.values()) else b""
     kinds = types or ["string"] * len(items)
-    return Plan(items, [(_transform(rules[i], key, k) if i in rules else None) for i, k in zip(items, kinds, strict=True)],
-                rules)
-
+    return Plan(
+        items,
+        [(_transform(rules[i], key, k) if i in rules else None) for i, k in zip(items, kinds, strict=True)],
+        rules,
+    )

@@ -23,17 +23,21 @@ from govshare.opendata.deidentify import Plan
 from govshare.opendata.rows import OpenData, Query, statement
 
 BATCH = 20_000
-FORMATS = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-           "parquet": "application/vnd.apache.parquet"}
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "parquet": "application/vnd.apache.parquet",
+}
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
 
 
 def check_format(fmt: str) -> str:
     if fmt not in FORMATS:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}", f"格式应为 {'、'.join(FORMATS)} 之一",
-                           field="format")
+        raise InvalidInput(
+            f"format must be one of {', '.join(FORMATS)}", f"格式应为 {'、'.join(FORMATS)} 之一", field="format"
+        )
     return fmt
 
 
@@ -112,8 +116,7 @@ def whole_file(engine: Engine, data: OpenData, query: Query, fmt: str) -> tempfi
     names = [c.item for c in data.columns]
     out = tempfile.SpooledTemporaryFile(max_size=32 << 20)
     frames = [_frame(rows, names) for rows in batches(engine, data, query)]
-    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(
-        schema={n: pl.String for n in names})
+    frame = pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(schema={n: pl.String for n in names})
     if fmt == "xlsx":
         frame.head(XLSX_MAX_ROWS).write_excel(out, worksheet="data", autofit=False)
     else:

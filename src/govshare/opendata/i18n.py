@@ -97,8 +97,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "request_declined": ("不予开放", "declined"),
     "answer": ("答复", "Answer"),
     "status": ("状态", "Status"),
-    "developers_intro": ("注册后获得 API 密钥：调用额度更高，并可使用有条件开放的数据集。",
-                         "Register for an API key: higher rate limits and access to datasets open with conditions."),
+    "developers_intro": (
+        "注册后获得 API 密钥：调用额度更高，并可使用有条件开放的数据集。",
+        "Register for an API key: higher rate limits and access to datasets open with conditions.",
+    ),
     "register": ("注册", "Register"),
     "email": ("电子邮箱", "E-mail"),
     "display_name_public": ("昵称", "Display name"),

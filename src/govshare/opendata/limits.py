@@ -21,9 +21,11 @@ ANONYMOUS_CALLS_PER_MINUTE = 120
 
 class TooMany(RateLimited):
     def __init__(self, limit: int, retry_after: int) -> None:
-        super().__init__(f"rate limit: at most {limit} calls a minute; register for an API key for more",
-                         f"调用过于频繁：每分钟最多 {limit} 次；注册开发者可获得更高额度",
-                         details={"limit": limit, "retry_after": retry_after})
+        super().__init__(
+            f"rate limit: at most {limit} calls a minute; register for an API key for more",
+            f"调用过于频繁：每分钟最多 {limit} 次；注册开发者可获得更高额度",
+            details={"limit": limit, "retry_after": retry_after},
+        )
         self.headers = {"Retry-After": str(retry_after)}
         self.retry_after = retry_after
 
@@ -31,13 +33,16 @@ class TooMany(RateLimited):
 def _bump(session: Session, subject: str, window: int) -> int:
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = maker(RateCounter).values(subject=subject, window=window, count=1)
-    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"],
-                                      set_={"count": RateCounter.count + 1})
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"], set_={"count": RateCounter.count + 1})
     return int(session.execute(stmt.returning(RateCounter.count)).scalar_one())
 
 
-def charge(session: Session, address: str | None, developer: Developer | None,
-           anonymous_limit: int = ANONYMOUS_CALLS_PER_MINUTE) -> None:
+def charge(
+    session: Session,
+    address: str | None,
+    developer: Developer | None,
+    anonymous_limit: int = ANONYMOUS_CALLS_PER_MINUTE,
+) -> None:
     now = time.time()
     window = int(now // 60)
     if developer is not None:

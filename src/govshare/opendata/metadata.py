@@ -21,8 +21,13 @@ from govshare.opendata.rows import OpenData, open_data
 from govshare.opendata.visibility import open_clause, slug
 from govshare.orgs.models import Department
 
-LICENCES = {"CC-BY-4.0": ("知识共享署名 4.0 国际", "Creative Commons Attribution 4.0",
-                          "https://creativecommons.org/licenses/by/4.0/")}
+LICENCES = {
+    "CC-BY-4.0": (
+        "知识共享署名 4.0 国际",
+        "Creative Commons Attribution 4.0",
+        "https://creativecommons.org/licenses/by/4.0/",
+    )
+}
 DOWNLOAD_FORMATS = ("csv", "xlsx", "json", "parquet")
 
 
@@ -55,8 +60,9 @@ class Meta:
 
     @property
     def issued(self) -> date | None:
-        return self.version.published_on or (self.resource.first_published_at.date()
-                                             if self.resource.first_published_at else None)
+        return self.version.published_on or (
+            self.resource.first_published_at.date() if self.resource.first_published_at else None
+        )
 
     @property
     def quality_score(self) -> float | None:
@@ -68,37 +74,54 @@ class Meta:
 
     def items(self) -> list[dict[str, Any]]:
         rules = self.data.plan.rules if self.data else self.rules
-        return [{"name": i.name, "data_type": i.data_type.value, "length": i.length,
-                 "element_code": i.element_code,
-                 "deidentified": rules[i.name].method.value if i.name in rules else None}
-                for i in self.version.items]
+        return [
+            {
+                "name": i.name,
+                "data_type": i.data_type.value,
+                "length": i.length,
+                "element_code": i.element_code,
+                "deidentified": rules[i.name].method.value if i.name in rules else None,
+            }
+            for i in self.version.items
+        ]
 
     def as_dict(self, base_url: str) -> dict[str, Any]:
         v, r = self.version, self.resource
         key, zh, en, url = self.licence
         return {
-            "name": self.name, "code": r.code, "title": v.name, "summary": v.summary,
+            "name": self.name,
+            "code": r.code,
+            "title": v.name,
+            "summary": v.summary,
             "provider": {"id": self.provider.id, "name": self.provider.name, "uscc": self.provider.uscc},
-            "region": r.region_code, "catalog": v.catalog.value, "class_code": v.class_code,
-            "class_name": self.class_name, "format": v.format.value if v.format else None,
+            "region": r.region_code,
+            "catalog": v.catalog.value,
+            "class_code": v.class_code,
+            "class_name": self.class_name,
+            "format": v.format.value if v.format else None,
             "update_cycle": v.update_cycle.value if v.update_cycle else None,
-            "open_conditions": v.open_conditions, "access": self.release.access.value,
+            "open_conditions": v.open_conditions,
+            "access": self.release.access.value,
             "licence": {"id": key, "title_zh": zh, "title_en": en, "url": url},
             "issued": self.issued.isoformat() if self.issued else None,
             "modified": self.modified.isoformat() if self.modified else None,
-            "version": v.number, "items": self.items(),
+            "version": v.number,
+            "items": self.items(),
             "quality": {"score": self.quality_score, "band": quality_band(self.quality_score)},
-            "rows": self.rows, "related": [slug(x.code) for x in self.related],
+            "rows": self.rows,
+            "related": [slug(x.code) for x in self.related],
             "links": {fmt: f"{base_url}/open/datasets/{self.name}/download.{fmt}" for fmt in DOWNLOAD_FORMATS}
-            if self.data else {},
+            if self.data
+            else {},
             "page": f"{base_url}/open/datasets/{self.name}",
         }
 
 
 def release_of(session: Session, resource: CatalogResource) -> Release:
     """The resource's release settings; defaults (open access, not featured) when none are stored."""
-    return session.get(Release, resource.id) or Release(resource_id=resource.id, access=Access.OPEN,
-                                                        featured=False, licence="CC-BY-4.0")
+    return session.get(Release, resource.id) or Release(
+        resource_id=resource.id, access=Access.OPEN, featured=False, licence="CC-BY-4.0"
+    )
 
 
 def related(session: Session, version: ResourceVersion) -> list[CatalogResource]:
@@ -114,19 +137,32 @@ def build(session: Session, resource: CatalogResource, with_data: bool = True) -
     provider = session.get(Department, resource.provider_id)
     assert provider is not None
     class_name = session.scalar(select(CatalogClass.name).where(CatalogClass.code == version.class_code)) or ""
-    return Meta(resource, version, provider, release_of(session, resource), class_name,
-                open_data(session, resource) if with_data else None, deidentify.rules_for(session, resource.id),
-                related(session, version))
+    return Meta(
+        resource,
+        version,
+        provider,
+        release_of(session, resource),
+        class_name,
+        open_data(session, resource) if with_data else None,
+        deidentify.rules_for(session, resource.id),
+        related(session, version),
+    )
 
 
 def history(session: Session, resource: CatalogResource) -> list[dict[str, Any]]:
     """Published metadata versions, newest first (drafts never show)."""
-    versions = session.scalars(select(ResourceVersion).where(
-        ResourceVersion.resource_id == resource.id,
-        ResourceVersion.status.in_((VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)))
-        .order_by(ResourceVersion.number.desc()))
-    return [{"number": v.number, "reviewed_at": v.reviewed_at, "published_on": v.published_on,
-             "status": v.status.value} for v in versions]
+    versions = session.scalars(
+        select(ResourceVersion)
+        .where(
+            ResourceVersion.resource_id == resource.id,
+            ResourceVersion.status.in_((VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)),
+        )
+        .order_by(ResourceVersion.number.desc())
+    )
+    return [
+        {"number": v.number, "reviewed_at": v.reviewed_at, "published_on": v.published_on, "status": v.status.value}
+        for v in versions
+    ]
 
 
 def cycle_label(resource: CatalogResource, lang: str) -> str:

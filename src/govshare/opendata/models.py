@@ -129,8 +129,9 @@ class DataRequest(Base):
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     department_id: Mapped[int | None] = mapped_column(ForeignKey("department.id"))
     contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")  # never shown publicly
-    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "opendata_request_status"), nullable=False,
-                                                  default=RequestStatus.SUBMITTED)
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus, "opendata_request_status"), nullable=False, default=RequestStatus.SUBMITTED
+    )
     answer: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -146,8 +147,9 @@ class ErrorReport(Base):
     resource_id: Mapped[int] = mapped_column(ForeignKey("catalog_resource.id"), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
     contact: Mapped[str] = mapped_column(String(200), nullable=False, default="")
-    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus, "opendata_report_status"), nullable=False,
-                                                 default=ReportStatus.OPEN)
+    status: Mapped[ReportStatus] = mapped_column(
+        _enum(ReportStatus, "opendata_report_status"), nullable=False, default=ReportStatus.OPEN
+    )
     answer: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

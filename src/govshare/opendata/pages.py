@@ -49,8 +49,7 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> Res
 def _check_csrf(request: Request, sent: str) -> None:
     expected = request.cookies.get(CSRF_COOKIE)
     if not expected or not sent or not hmac.compare_digest(expected, sent):
-        raise PermissionDenied("missing or wrong CSRF token; reload the page", "页面已过期，请刷新后重试",
-                               code="csrf")
+        raise PermissionDenied("missing or wrong CSRF token; reload the page", "页面已过期，请刷新后重试", code="csrf")
 
 
 # --- public pages -----------------------------------------------------------------------------
@@ -59,8 +58,14 @@ def _check_csrf(request: Request, sent: str) -> None:
 @router.get("/open", response_class=HTMLResponse, dependencies=[Depends(public)])
 def home(request: Request, session: Session = Depends(db_session)) -> Response:
     found = portal_search.search(session, "", {}, "newest", 0, 0, language(request))
-    return _page(request, "opendata/home.html", total=found.total, facets=found.facets,
-                 featured=portal_search.featured(session), newest=portal_search.newest(session))
+    return _page(
+        request,
+        "opendata/home.html",
+        total=found.total,
+        facets=found.facets,
+        featured=portal_search.featured(session),
+        newest=portal_search.newest(session),
+    )
 
 
 @router.get("/open/search", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -73,15 +78,28 @@ def search_page(request: Request, session: Session = Depends(db_session)) -> Res
     except ValueError:
         page = 1
     try:
-        found = portal_search.search(session, q, chosen, params.get("sort") or None, PAGE_SIZE,
-                                     (page - 1) * PAGE_SIZE, language(request))
+        found = portal_search.search(
+            session, q, chosen, params.get("sort") or None, PAGE_SIZE, (page - 1) * PAGE_SIZE, language(request)
+        )
         error = None
     except AppError as exc:
         found, error = portal_search.Result(0, []), exc.localized(language(request))
     departments = dict(session.execute(select(Department.id, Department.name)).all())
-    return _page(request, "opendata/search.html", status=422 if error else 200, q=q, chosen=chosen, found=found,
-                 error=error, page=page, pages=max(1, -(-found.total // PAGE_SIZE)), sort=params.get("sort", ""),
-                 departments=departments, sorts=portal_search.SORTS, band_labels=portal_search.BAND_LABELS)
+    return _page(
+        request,
+        "opendata/search.html",
+        status=422 if error else 200,
+        q=q,
+        chosen=chosen,
+        found=found,
+        error=error,
+        page=page,
+        pages=max(1, -(-found.total // PAGE_SIZE)),
+        sort=params.get("sort", ""),
+        departments=departments,
+        sorts=portal_search.SORTS,
+        band_labels=portal_search.BAND_LABELS,
+    )
 
 
 @router.get("/open/datasets/{name}", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -97,11 +115,21 @@ def dataset_page(name: str, request: Request, session: Session = Depends(db_sess
             preview = rows.select_rows(session, meta.data, rows.Query(limit=rows.PREVIEW))
         except AppError as exc:
             preview_error = exc.localized(language(request))
-    return _page(request, "opendata/dataset.html", meta=meta, d=meta.as_dict(v.base_url), preview=preview,
-                 preview_error=preview_error, history=metadata.history(session, resource),
-                 counts=usage.totals(session, resource.id), reports=requests.reports_for(session, resource.id, 10),
-                 band=portal_search.quality_band(meta.quality_score), band_labels=portal_search.BAND_LABELS,
-                 base=v.base_url, flash=request.query_params.get("flash") and _flash(request))
+    return _page(
+        request,
+        "opendata/dataset.html",
+        meta=meta,
+        d=meta.as_dict(v.base_url),
+        preview=preview,
+        preview_error=preview_error,
+        history=metadata.history(session, resource),
+        counts=usage.totals(session, resource.id),
+        reports=requests.reports_for(session, resource.id, 10),
+        band=portal_search.quality_band(meta.quality_score),
+        band_labels=portal_search.BAND_LABELS,
+        base=v.base_url,
+        flash=request.query_params.get("flash") and _flash(request),
+    )
 
 
 def _flash(request: Request) -> str:
@@ -109,8 +137,14 @@ def _flash(request: Request) -> str:
 
 
 @router.post("/open/datasets/{name}/report", dependencies=[Depends(public)])
-def report_error(name: str, request: Request, csrf_token: str = Form(""), description: str = Form(""),
-                 contact: str = Form(""), session: Session = Depends(db_session)) -> Response:
+def report_error(
+    name: str,
+    request: Request,
+    csrf_token: str = Form(""),
+    description: str = Form(""),
+    contact: str = Form(""),
+    session: Session = Depends(db_session),
+) -> Response:
     _check_csrf(request, csrf_token)
     resource = visibility.get_open(session, name)
     requests.report_error(session, resource.id, description, contact)
@@ -120,8 +154,7 @@ def report_error(name: str, request: Request, csrf_token: str = Form(""), descri
 @router.get("/open/departments/{department_id}", response_class=HTMLResponse, dependencies=[Depends(public)])
 def department_page(department_id: int, request: Request, session: Session = Depends(db_session)) -> Response:
     dept = session.get(Department, department_id)
-    found = portal_search.search(session, "", {"department": [str(department_id)]}, "name", 200, 0,
-                                 language(request))
+    found = portal_search.search(session, "", {"department": [str(department_id)]}, "name", 200, 0, language(request))
     if dept is None or found.total == 0:
         raise NotFound(f"department {department_id} publishes no open data", f"部门 {department_id} 没有开放数据")
     return _page(request, "opendata/department.html", dept=dept, found=found)
@@ -130,21 +163,38 @@ def department_page(department_id: int, request: Request, session: Session = Dep
 @router.get("/open/requests", response_class=HTMLResponse, dependencies=[Depends(public)])
 def requests_page(request: Request, session: Session = Depends(db_session)) -> Response:
     items, total = requests.list_requests(session)
-    return _page(request, "opendata/requests.html", items=[requests.public_view(i) for i in items], total=total,
-                 flash=_flash(request) if request.query_params.get("flash") else None)
+    return _page(
+        request,
+        "opendata/requests.html",
+        items=[requests.public_view(i) for i in items],
+        total=total,
+        flash=_flash(request) if request.query_params.get("flash") else None,
+    )
 
 
 @router.post("/open/requests", response_class=HTMLResponse, dependencies=[Depends(public)])
-def submit_request(request: Request, csrf_token: str = Form(""), title: str = Form(""), description: str = Form(""),
-                   contact: str = Form(""), session: Session = Depends(db_session)) -> Response:
+def submit_request(
+    request: Request,
+    csrf_token: str = Form(""),
+    title: str = Form(""),
+    description: str = Form(""),
+    contact: str = Form(""),
+    session: Session = Depends(db_session),
+) -> Response:
     _check_csrf(request, csrf_token)
     try:
         requests.submit_request(session, title, description, contact)
     except AppError as exc:
         items, total = requests.list_requests(session)
-        return _page(request, "opendata/requests.html", status=exc.status, error=exc.localized(language(request)),
-                     items=[requests.public_view(i) for i in items], total=total,
-                     form={"title": title, "description": description, "contact": contact})
+        return _page(
+            request,
+            "opendata/requests.html",
+            status=exc.status,
+            error=exc.localized(language(request)),
+            items=[requests.public_view(i) for i in items],
+            total=total,
+            form={"title": title, "description": description, "contact": contact},
+        )
     return RedirectResponse("/open/requests?flash=1", status_code=303)
 
 
@@ -154,15 +204,28 @@ def developers_page(request: Request) -> Response:
 
 
 @router.post("/open/developers", response_class=HTMLResponse, dependencies=[Depends(public)])
-def register(request: Request, csrf_token: str = Form(""), email: str = Form(""), password: str = Form(""),
-             display_name: str = Form(""), agree: str = Form(""), session: Session = Depends(db_session)) -> Response:
+def register(
+    request: Request,
+    csrf_token: str = Form(""),
+    email: str = Form(""),
+    password: str = Form(""),
+    display_name: str = Form(""),
+    agree: str = Form(""),
+    session: Session = Depends(db_session),
+) -> Response:
     _check_csrf(request, csrf_token)
     try:
         account = accounts.register(session, email, password, display_name, agree == "yes")
         key = accounts.issue_key(session, account, "first key")
     except AppError as exc:
-        return _page(request, "opendata/developers.html", status=exc.status, error=exc.localized(language(request)),
-                     form={"email": email, "display_name": display_name}, agreement=accounts.AGREEMENT_VERSION)
+        return _page(
+            request,
+            "opendata/developers.html",
+            status=exc.status,
+            error=exc.localized(language(request)),
+            form={"email": email, "display_name": display_name},
+            agreement=accounts.AGREEMENT_VERSION,
+        )
     response = _page(request, "opendata/developers.html", key=key, agreement=accounts.AGREEMENT_VERSION)
     response.set_cookie(accounts.COOKIE, key, httponly=True, samesite="lax")
     return response
@@ -172,52 +235,90 @@ def register(request: Request, csrf_token: str = Form(""), email: str = Form("")
 
 
 @router.get("/open-admin", response_class=HTMLResponse)
-def admin_page(request: Request, caller: Caller = Depends(authorize("opendata.stats")),
-               session: Session = Depends(db_session)) -> Response:
+def admin_page(
+    request: Request, caller: Caller = Depends(authorize("opendata.stats")), session: Session = Depends(db_session)
+) -> Response:
     daily = usage.daily(session, 30)
     lang = language(request)
     names = {"views": ("浏览", "views"), "downloads": ("下载", "downloads"), "api_calls": ("接口调用", "API calls")}
-    chart = {"tooltip": {"trigger": "axis"}, "legend": {},
-             "grid": {"left": 50, "right": 10, "bottom": 40, "top": 30},
-             "xAxis": {"type": "category", "data": [d["day"][5:] for d in daily]}, "yAxis": {"type": "value"},
-             "series": [{"type": "line", "name": names[k][0 if lang == "zh" else 1], "data": [d[k] for d in daily]}
-                        for k in usage.KINDS]}
-    alt = "; ".join(f"{d['day']}: {d['views']}/{d['downloads']}/{d['api_calls']}" for d in daily if any(
-        d[k] for k in usage.KINDS)) or "0"
+    chart = {
+        "tooltip": {"trigger": "axis"},
+        "legend": {},
+        "grid": {"left": 50, "right": 10, "bottom": 40, "top": 30},
+        "xAxis": {"type": "category", "data": [d["day"][5:] for d in daily]},
+        "yAxis": {"type": "value"},
+        "series": [
+            {"type": "line", "name": names[k][0 if lang == "zh" else 1], "data": [d[k] for d in daily]}
+            for k in usage.KINDS
+        ],
+    }
+    alt = (
+        "; ".join(
+            f"{d['day']}: {d['views']}/{d['downloads']}/{d['api_calls']}"
+            for d in daily
+            if any(d[k] for k in usage.KINDS)
+        )
+        or "0"
+    )
     items, _total = requests.list_requests(session)
-    return render(request, "opendata/admin.html", chart=chart, alt=alt, top=usage.top(session), items=items,
-                  reports=requests.reports_for(session, None, 50), statuses=list(RequestStatus),
-                  report_statuses=list(ReportStatus), accesses=list(Access),
-                  featured=portal_search.featured(session, 50),
-                  flash=request.query_params.get("flash"))
+    return render(
+        request,
+        "opendata/admin.html",
+        chart=chart,
+        alt=alt,
+        top=usage.top(session),
+        items=items,
+        reports=requests.reports_for(session, None, 50),
+        statuses=list(RequestStatus),
+        report_statuses=list(ReportStatus),
+        accesses=list(Access),
+        featured=portal_search.featured(session, 50),
+        flash=request.query_params.get("flash"),
+    )
 
 
 @router.post("/open-admin/feature")
-def admin_feature(code: str = Form(...), featured: str = Form("yes"), caller: Caller = Depends(authorize("opendata.admin")),
-                  session: Session = Depends(db_session)) -> Response:
+def admin_feature(
+    code: str = Form(...),
+    featured: str = Form("yes"),
+    caller: Caller = Depends(authorize("opendata.admin")),
+    session: Session = Depends(db_session),
+) -> Response:
     resource = releases.resource_by_code(session, code.strip())
     releases.feature(session, caller.actor, resource, featured == "yes")
     return RedirectResponse("/open-admin?flash=ok", status_code=303)
 
 
 @router.post("/open-admin/access")
-def admin_access(code: str = Form(...), access: Access = Form(...), caller: Caller = Depends(authorize("opendata.admin")),
-                 session: Session = Depends(db_session)) -> Response:
+def admin_access(
+    code: str = Form(...),
+    access: Access = Form(...),
+    caller: Caller = Depends(authorize("opendata.admin")),
+    session: Session = Depends(db_session),
+) -> Response:
     releases.set_access(session, caller.actor, releases.resource_by_code(session, code.strip()), access)
     return RedirectResponse("/open-admin?flash=ok", status_code=303)
 
 
 @router.post("/open-admin/requests/{request_id}")
-def admin_answer_request(request_id: int, status: RequestStatus = Form(...), answer: str = Form(""),
-                         caller: Caller = Depends(authorize("opendata.admin")),
-                         session: Session = Depends(db_session)) -> Response:
+def admin_answer_request(
+    request_id: int,
+    status: RequestStatus = Form(...),
+    answer: str = Form(""),
+    caller: Caller = Depends(authorize("opendata.admin")),
+    session: Session = Depends(db_session),
+) -> Response:
     requests.answer_request(session, caller.actor, request_id, status, answer)
     return RedirectResponse("/open-admin?flash=ok", status_code=303)
 
 
 @router.post("/open-admin/reports/{report_id}")
-def admin_answer_report(report_id: int, status: ReportStatus = Form(...), answer: str = Form(""),
-                        caller: Caller = Depends(authorize("opendata.admin")),
-                        session: Session = Depends(db_session)) -> Response:
+def admin_answer_report(
+    report_id: int,
+    status: ReportStatus = Form(...),
+    answer: str = Form(""),
+    caller: Caller = Depends(authorize("opendata.admin")),
+    session: Session = Depends(db_session),
+) -> Response:
     requests.answer_report(session, caller.actor, report_id, status, answer)
     return RedirectResponse("/open-admin?flash=ok", status_code=303)

@@ -6,6 +6,8 @@ from govshare.core.auth import Role, Rule, rule
 P, A = Role.PLATFORM_ADMIN, Role.AUDIT_ADMIN
 
 ACTIONS: dict[str, Rule] = {
-    "opendata.admin": rule(P, description="feature datasets, de-identify items, answer data requests and error reports"),
+    "opendata.admin": rule(
+        P, description="feature datasets, de-identify items, answer data requests and error reports"
+    ),
     "opendata.stats": rule(P, A, description="see the portal's usage statistics"),
 }

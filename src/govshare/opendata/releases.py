@@ -35,14 +35,26 @@ def feature(session: Session, actor: Actor, resource: CatalogResource, featured:
     release = _release(session, resource)
     release.featured, release.featured_at = featured, utcnow() if featured else None
     release.updated_by, release.updated_at = actor.name, utcnow()
-    audit.record(session, actor, "opendata.feature", object_type="catalog_resource", object_id=resource.id,
-                 details={"featured": featured})
+    audit.record(
+        session,
+        actor,
+        "opendata.feature",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"featured": featured},
+    )
     return release
 
 
 def set_access(session: Session, actor: Actor, resource: CatalogResource, access: Access) -> Release:
     release = _release(session, resource)
     release.access, release.updated_by, release.updated_at = access, actor.name, utcnow()
-    audit.record(session, actor, "opendata.access", object_type="catalog_resource", object_id=resource.id,
-                 details={"access": access.value})
+    audit.record(
+        session,
+        actor,
+        "opendata.access",
+        object_type="catalog_resource",
+        object_id=resource.id,
+        details={"access": access.value},
+    )
     return release

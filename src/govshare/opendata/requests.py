@@ -22,18 +22,24 @@ MAX_TEXT = 4000
 def _text(value: str, field: str, limit: int, required: bool = True) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise InvalidInput(f"{field} is required", f"请填写{ {'title': '标题', 'description': '说明'}.get(field, field) }",
-                           field=field)
+        raise InvalidInput(
+            f"{field} is required", f"请填写{ {'title': '标题', 'description': '说明'}.get(field, field) }", field=field
+        )
     if len(value) > limit:
         raise InvalidInput(f"{field}: at most {limit} characters", f"{field} 不超过 {limit} 个字符", field=field)
     return value
 
 
-def submit_request(session: Session, title: str, description: str, contact: str,
-                   department_id: int | None = None) -> DataRequest:
-    request = DataRequest(title=_text(title, "title", MAX_TITLE), description=_text(description, "description", MAX_TEXT),
-                          contact=_text(contact, "contact", 200, required=False), department_id=department_id,
-                          status=RequestStatus.SUBMITTED)
+def submit_request(
+    session: Session, title: str, description: str, contact: str, department_id: int | None = None
+) -> DataRequest:
+    request = DataRequest(
+        title=_text(title, "title", MAX_TITLE),
+        description=_text(description, "description", MAX_TEXT),
+        contact=_text(contact, "contact", 200, required=False),
+        department_id=department_id,
+        status=RequestStatus.SUBMITTED,
+    )
     session.add(request)
     session.flush()
     return request
@@ -41,8 +47,9 @@ def submit_request(session: Session, title: str, description: str, contact: str,
 
 def list_requests(session: Session, limit: int = 50, offset: int = 0) -> tuple[list[DataRequest], int]:
     total = session.scalar(select(func.count()).select_from(DataRequest)) or 0
-    rows = session.scalars(select(DataRequest).order_by(DataRequest.created_at.desc(), DataRequest.id.desc())
-                           .limit(limit).offset(offset))
+    rows = session.scalars(
+        select(DataRequest).order_by(DataRequest.created_at.desc(), DataRequest.id.desc()).limit(limit).offset(offset)
+    )
     return list(rows), total
 
 
@@ -54,14 +61,24 @@ def answer_request(session: Session, actor: Actor, request_id: int, status: Requ
         raise InvalidInput("a declined request needs the reason", "不予开放须说明理由", field="answer")
     request.status, request.answer = status, _text(answer, "answer", MAX_TEXT, required=False)
     request.answered_at, request.answered_by = utcnow(), actor.name
-    audit.record(session, actor, "opendata.request.answer", object_type="opendata_data_request",
-                 object_id=request.id, details={"status": status.value})
+    audit.record(
+        session,
+        actor,
+        "opendata.request.answer",
+        object_type="opendata_data_request",
+        object_id=request.id,
+        details={"status": status.value},
+    )
     return request
 
 
 def report_error(session: Session, resource_id: int, description: str, contact: str) -> ErrorReport:
-    report = ErrorReport(resource_id=resource_id, description=_text(description, "description", MAX_TEXT),
-                         contact=_text(contact, "contact", 200, required=False), status=ReportStatus.OPEN)
+    report = ErrorReport(
+        resource_id=resource_id,
+        description=_text(description, "description", MAX_TEXT),
+        contact=_text(contact, "contact", 200, required=False),
+        status=ReportStatus.OPEN,
+    )
     session.add(report)
     session.flush()
     return report
@@ -80,15 +97,27 @@ def answer_report(session: Session, actor: Actor, report_id: int, status: Report
         raise NotFound(f"error report {report_id} does not exist", f"纠错 {report_id} 不存在")
     report.status, report.answer = status, _text(answer, "answer", MAX_TEXT, required=False)
     report.answered_at, report.answered_by = utcnow(), actor.name
-    audit.record(session, actor, "opendata.report.answer", object_type="opendata_error_report",
-                 object_id=report.id, details={"status": status.value})
+    audit.record(
+        session,
+        actor,
+        "opendata.report.answer",
+        object_type="opendata_error_report",
+        object_id=report.id,
+        details={"status": status.value},
+    )
     return report
 
 
 def public_view(item: DataRequest | ErrorReport) -> dict[str, Any]:
     """What the public sees of a request or report: never the contact."""
-    out = {"id": item.id, "status": item.status.value, "answer": item.answer, "created_at": item.created_at,
-           "answered_at": item.answered_at, "description": item.description}
+    out = {
+        "id": item.id,
+        "status": item.status.value,
+        "answer": item.answer,
+        "created_at": item.created_at,
+        "answered_at": item.answered_at,
+        "description": item.description,
+    }
     if isinstance(item, DataRequest):
         out["title"] = item.title
     return out

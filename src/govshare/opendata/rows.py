@@ -76,8 +76,11 @@ def _open_item(data: OpenData, item: str, field: str) -> Column:
     if item not in known:
         raise InvalidInput(f"{field}: unknown field {item[:50]!r}", f"{field}：字段“{item[:50]}”不存在", field=field)
     if item in data.plan.protected:
-        raise InvalidInput(f"{field}: {item} is de-identified and cannot be used to filter or sort",
-                           f"{field}：{item} 已去标识化，不能用于筛选或排序", field=field)
+        raise InvalidInput(
+            f"{field}: {item} is de-identified and cannot be used to filter or sort",
+            f"{field}：{item} 已去标识化，不能用于筛选或排序",
+            field=field,
+        )
     return known[item]
 
 
@@ -90,10 +93,12 @@ def _where(data: OpenData, query: Query) -> Any:
     if len(text) > MAX_Q:
         raise InvalidInput(f"q: at most {MAX_Q} characters", f"q：不超过 {MAX_Q} 个字符", field="q")
     if text:
-        searchable = [data.live.table.c[c.column] for c in data.columns
-                      if c.type == "string" and c.item not in data.plan.protected]
-        clauses.append(or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable
-                       else ~true())
+        searchable = [
+            data.live.table.c[c.column]
+            for c in data.columns
+            if c.type == "string" and c.item not in data.plan.protected
+        ]
+        clauses.append(or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable else ~true())
     if query.after is not None:
         clauses.append(data.live.table.c[tables.ROW] > query.after)
     return and_(*clauses)
@@ -113,26 +118,36 @@ def chosen(data: OpenData, fields: list[str] | None) -> list[Column]:
     known = {c.item: c for c in data.columns}
     unknown = [f for f in fields if f not in known]
     if unknown:
-        raise InvalidInput(f"fields: unknown field(s) {', '.join(u[:50] for u in unknown)}",
-                           f"fields：字段 {'、'.join(u[:50] for u in unknown)} 不存在", field="fields")
+        raise InvalidInput(
+            f"fields: unknown field(s) {', '.join(u[:50] for u in unknown)}",
+            f"fields：字段 {'、'.join(u[:50] for u in unknown)} 不存在",
+            field="fields",
+        )
     return [known[f] for f in fields]
 
 
 def statement(data: OpenData, query: Query, columns: list[Column] | None = None) -> Select:
     cols = columns or list(data.columns)
-    return select(data.live.table.c[tables.ROW], *[data.live.table.c[c.column] for c in cols]) \
-        .where(_where(data, query)).order_by(*_order(data, query))
+    return (
+        select(data.live.table.c[tables.ROW], *[data.live.table.c[c.column] for c in cols])
+        .where(_where(data, query))
+        .order_by(*_order(data, query))
+    )
 
 
 def subplan(data: OpenData, columns: list[Column]) -> Plan:
-    return deidentify.plan([c.item for c in columns], {c.item: data.plan.rules[c.item] for c in columns
-                                                       if c.item in data.plan.rules}, [c.type for c in columns])
+    return deidentify.plan(
+        [c.item for c in columns],
+        {c.item: data.plan.rules[c.item] for c in columns if c.item in data.plan.rules},
+        [c.type for c in columns],
+    )
 
 
 def select_rows(session: Session, data: OpenData, query: Query) -> dict[str, Any]:
     if not 0 <= query.limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit must be between 0 and {MAX_LIMIT}", f"limit 应在 0 至 {MAX_LIMIT} 之间",
-                           field="limit")
+        raise InvalidInput(
+            f"limit must be between 0 and {MAX_LIMIT}", f"limit 应在 0 至 {MAX_LIMIT} 之间", field="limit"
+        )
     if query.offset < 0:
         raise InvalidInput("offset must not be negative", "offset 不能为负数", field="offset")
     cols = chosen(data, query.fields)
@@ -140,12 +155,16 @@ def select_rows(session: Session, data: OpenData, query: Query) -> dict[str, Any
     stmt = statement(data, query, cols)
     rows = session.execute(stmt.limit(query.limit + 1).offset(query.offset)).all()
     more = len(rows) > query.limit
-    rows = rows[:query.limit]
+    rows = rows[: query.limit]
     total = count(session, data, query)
     cursor = encode_cursor(rows[-1][0]) if more and rows and not query.sort else None
-    return {"fields": [{"name": c.item, "type": plan.public_type(c.item, c.type)} for c in cols],
-            "records": [plan.record(r[1:]) for r in rows], "total": total, "next_cursor": cursor,
-            "has_more": more}
+    return {
+        "fields": [{"name": c.item, "type": plan.public_type(c.item, c.type)} for c in cols],
+        "records": [plan.record(r[1:]) for r in rows],
+        "total": total,
+        "next_cursor": cursor,
+        "has_more": more,
+    }
 
 
 def count(session: Session, data: OpenData, query: Query) -> int:

@@ -22,21 +22,27 @@ def count(session: Session, resource_id: int, kind: str) -> None:
     maker = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     values = {"resource_id": resource_id, "day": utcnow().date(), **{k: int(k == kind) for k in KINDS}}
     stmt = maker(UsageDay).values(**values)
-    stmt = stmt.on_conflict_do_update(index_elements=["resource_id", "day"],
-                                      set_={kind: getattr(UsageDay, kind) + 1})
+    stmt = stmt.on_conflict_do_update(index_elements=["resource_id", "day"], set_={kind: getattr(UsageDay, kind) + 1})
     session.execute(stmt)
 
 
 def totals(session: Session, resource_id: int) -> dict[str, int]:
-    row = session.execute(select(*[func.coalesce(func.sum(getattr(UsageDay, k)), 0) for k in KINDS])
-                          .where(UsageDay.resource_id == resource_id)).one()
+    row = session.execute(
+        select(*[func.coalesce(func.sum(getattr(UsageDay, k)), 0) for k in KINDS]).where(
+            UsageDay.resource_id == resource_id
+        )
+    ).one()
     return dict(zip(KINDS, (int(v) for v in row), strict=True))
 
 
 def daily(session: Session, days: int = 30) -> list[dict[str, Any]]:
     since = utcnow().date() - timedelta(days=days - 1)
-    rows = session.execute(select(UsageDay.day, *[func.sum(getattr(UsageDay, k)) for k in KINDS])
-                           .where(UsageDay.day >= since).group_by(UsageDay.day).order_by(UsageDay.day)).all()
+    rows = session.execute(
+        select(UsageDay.day, *[func.sum(getattr(UsageDay, k)) for k in KINDS])
+        .where(UsageDay.day >= since)
+        .group_by(UsageDay.day)
+        .order_by(UsageDay.day)
+    ).all()
     found = {r[0]: r[1:] for r in rows}
     out = []
     for n in range(days):
@@ -48,9 +54,13 @@ def daily(session: Session, days: int = 30) -> list[dict[str, Any]]:
 
 def top(session: Session, limit: int = 10) -> list[dict[str, Any]]:
     total = func.sum(UsageDay.views + UsageDay.downloads + UsageDay.api_calls)
-    rows = session.execute(select(CatalogResource.code, CatalogResource.name, total.label("n"))
-                           .join(CatalogResource, CatalogResource.id == UsageDay.resource_id)
-                           .group_by(CatalogResource.code, CatalogResource.name).order_by(total.desc()).limit(limit))
+    rows = session.execute(
+        select(CatalogResource.code, CatalogResource.name, total.label("n"))
+        .join(CatalogResource, CatalogResource.id == UsageDay.resource_id)
+        .group_by(CatalogResource.code, CatalogResource.name)
+        .order_by(total.desc())
+        .limit(limit)
+    )
     return [{"code": r.code, "name": r.name, "count": int(r.n)} for r in rows]
 
 

@@ -63,5 +63,6 @@ def get_open(session: Session, name: str) -> CatalogResource:
 
 
 def is_open(session: Session, resource_id: int) -> bool:
-    return session.scalar(select(CatalogResource.id).where(CatalogResource.id == resource_id, open_clause())) \
-        is not None
+    return (
+        session.scalar(select(CatalogResource.id).where(CatalogResource.id == resource_id, open_clause())) is not None
+    )
