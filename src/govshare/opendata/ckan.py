@@ -306,7 +306,9 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         _int(params, "start", 0, 0, 100_000),
         facets=bool(facet_fields),
     )
-    results = [package_dict(metadata.build(ctx.session, h.resource), ctx.base_url) for h in found.hits]
+    results = [
+        package_dict(m, ctx.base_url) for m in metadata.build_many(ctx.session, [h.resource for h in found.hits])
+    ]
     search_facets = _facets(ctx.session, found, facet_fields, facet_limit)
     return {
         "count": found.total,

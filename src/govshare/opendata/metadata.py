@@ -132,21 +132,37 @@ def related(session: Session, version: ResourceVersion) -> list[CatalogResource]
 
 
 def build(session: Session, resource: CatalogResource, with_data: bool = True) -> Meta:
-    version = resource.published_version
-    assert version is not None
-    provider = session.get(Department, resource.provider_id)
-    assert provider is not None
-    class_name = session.scalar(select(CatalogClass.name).where(CatalogClass.code == version.class_code)) or ""
-    return Meta(
-        resource,
-        version,
-        provider,
-        release_of(session, resource),
-        class_name,
-        open_data(session, resource) if with_data else None,
-        deidentify.rules_for(session, resource.id),
-        related(session, version),
+    return build_many(session, [resource], with_data)[0]
+
+
+def build_many(session: Session, resources: list[CatalogResource], with_data: bool = True) -> list[Meta]:
+    """Metas of several resources with their providers, class names and rules read once."""
+    if not resources:
+        return []
+    versions = [r.published_version for r in resources]
+    assert all(v is not None for v in versions)
+    providers = {
+        d.id: d
+        for d in session.scalars(select(Department).where(Department.id.in_({r.provider_id for r in resources})))
+    }
+    classes = dict(
+        session.execute(
+            select(CatalogClass.code, CatalogClass.name).where(CatalogClass.code.in_({v.class_code for v in versions}))
+        ).all()
     )
+    return [
+        Meta(
+            r,
+            v,
+            providers[r.provider_id],
+            release_of(session, r),
+            classes.get(v.class_code, ""),
+            open_data(session, r) if with_data else None,
+            deidentify.rules_for(session, r.id),
+            related(session, v),
+        )
+        for r, v in zip(resources, versions, strict=True)
+    ]
 
 
 def history(session: Session, resource: CatalogResource) -> list[dict[str, Any]]:

@@ -6,23 +6,21 @@ quality band) and sorts. Pages, the REST API and CKAN's package_search all call 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, String, case, cast, column, func, literal, select, text, union_all
-from sqlalchemy.dialects.postgresql import ARRAY
+import numpy as np
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog import fulltext, segment
-from govshare.catalog.models import CatalogClass, CatalogResource
+from govshare.catalog.models import CatalogResource
 from govshare.catalog.search import parse_query
 from govshare.catalog.vocab import CatalogKind, ResourceFormat, UpdateCycle, label
 from govshare.core.errors import InvalidInput
-from govshare.exchange.models import Dataset, DatasetVersion
+from govshare.opendata import portal_index
 from govshare.opendata.models import Release, UsageDay
 from govshare.opendata.visibility import open_clause
-from govshare.orgs.models import Department
 
 FACETS = ("department", "domain", "catalog", "format", "update_cycle", "region", "quality")
 SORTS = ("relevance", "newest", "name", "popular")
@@ -60,66 +58,16 @@ def quality_band(score: float | None) -> str:
     return next(band for band, floor in BANDS if score >= floor)
 
 
-def _base(session: Session, terms: list[list[str]]):  # type: ignore[no-untyped-def]
-    r = CatalogResource
-    score = DatasetVersion.quality_score
-    band = case(*[(score >= floor, band) for band, floor in BANDS], else_="none")
-    cols = [
-        r.id,
-        r.code,
-        r.name,
-        r.provider_id,
-        r.region_code,
-        r.catalog,
-        r.class_code,
-        r.format,
-        r.update_cycle,
-        r.published_at,
-        score.label("quality_score"),
-        band.label("quality"),
-        func.substr(r.class_code, 1, 3).label("domain"),
-    ]
-    query = (
-        select(*cols)
-        .outerjoin(Dataset, Dataset.resource_id == r.id)
-        .outerjoin(DatasetVersion, DatasetVersion.id == Dataset.live_version_id)
-        .where(open_clause())
-    )
-    if not terms:
-        return query.add_columns(literal(0.0).label("rank"))
-    matched, in_name = _match(session, terms), _match(session, terms, in_name=True)
-    # Relevance as the catalog ranks it: the name has the words first, then the rest.
-    rank = case((r.id.in_(_id_set(session, in_name)), 1.0), else_=0.0)
-    return query.where(r.id.in_(_id_set(session, matched))).add_columns(rank.label("rank"))
-
-
-def _match(session: Session, terms: list[list[str]], in_name: bool = False) -> list[int]:
+def _match(session: Session, terms: list[list[str]], in_name: bool = False) -> np.ndarray:
     """Ids matching every word, through the catalog's full-text index (fulltext.match_sql
-    answers one comma-separated text)."""
+    answers one comma-separated text), sorted."""
     dialect = session.get_bind().dialect.name
     tokens = [[segment.word_tokens(alt) for alt in group] for group in terms]
     found = session.execute(
         text(fulltext.match_sql(dialect, in_name)), {"q": fulltext.query_text(dialect, tokens)}
     ).scalar()
-    return [int(i) for i in found.split(",")] if found else []
-
-
-def _id_set(session: Session, ids: list[int]):  # type: ignore[no-untyped-def]
-    """A subquery of ids, one bound parameter whatever their number (no limit on variables)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return select(func.unnest(cast(literal(ids, ARRAY(Integer)), ARRAY(Integer)))).scalar_subquery()
-    return select(column("value", Integer)).select_from(func.json_each(literal(json.dumps(ids)))).scalar_subquery()
-
-
-_FACET_COLUMN = {
-    "department": "provider_id",
-    "domain": "domain",
-    "catalog": "catalog",
-    "format": "format",
-    "update_cycle": "update_cycle",
-    "region": "region_code",
-    "quality": "quality",
-}
+    ids = np.array([int(i) for i in found.split(",")], dtype=np.int64) if found else np.zeros(0, dtype=np.int64)
+    return np.sort(ids)
 
 
 def _check_filters(chosen: dict[str, list[str]]) -> None:
@@ -136,6 +84,15 @@ def _check_filters(chosen: dict[str, list[str]]) -> None:
             )
 
 
+def _check_page(rows: int, start: int) -> None:
+    if not 0 <= rows <= MAX_ROWS:
+        raise InvalidInput(f"rows must be between 0 and {MAX_ROWS}", f"rows 应在 0 至 {MAX_ROWS} 之间", field="rows")
+    if not 0 <= start <= MAX_START:
+        raise InvalidInput(
+            f"start must be between 0 and {MAX_START}", f"start 应在 0 至 {MAX_START} 之间", field="start"
+        )
+
+
 def search(
     session: Session,
     q: str = "",
@@ -148,12 +105,7 @@ def search(
 ) -> Result:
     chosen = {k: v for k, v in (chosen or {}).items() if v}
     _check_filters(chosen)
-    if not 0 <= rows <= MAX_ROWS:
-        raise InvalidInput(f"rows must be between 0 and {MAX_ROWS}", f"rows 应在 0 至 {MAX_ROWS} 之间", field="rows")
-    if not 0 <= start <= MAX_START:
-        raise InvalidInput(
-            f"start must be between 0 and {MAX_START}", f"start 应在 0 至 {MAX_START} 之间", field="start"
-        )
+    _check_page(rows, start)
     terms = parse_query(session, q)
     sort = sort or ("relevance" if terms else "newest")
     if sort not in SORTS:
@@ -162,66 +114,52 @@ def search(
         )
     if (q or "").strip() and not terms:  # only punctuation or operators: nothing to find
         return Result(0, [], {name: [] for name in FACETS} if facets else {})
-    base = _base(session, terms).cte("f")
-    filtered = select(base).where(*[cast(base.c[_FACET_COLUMN[k]], String).in_(v) for k, v in chosen.items()]).cte("g")
-    total, counts = _facet_counts(session, filtered, facets)
-    order = {
-        "relevance": [filtered.c.rank.desc(), filtered.c.code],
-        "newest": [filtered.c.published_at.desc(), filtered.c.code],
-        "name": [filtered.c.name, filtered.c.code],
-        "popular": [_popularity(filtered).desc(), filtered.c.code],
-    }[sort]
-    found = session.execute(
-        select(filtered.c.id, filtered.c.rank, filtered.c.quality).order_by(*order).limit(rows).offset(start)
-    ).all()
-    resources = (
-        {r.id: r for r in session.scalars(select(CatalogResource).where(CatalogResource.id.in_([f.id for f in found])))}
-        if found
-        else {}
+    idx = portal_index.index(session)
+    pos, score = np.arange(len(idx.ids)), np.zeros(len(idx.ids))
+    if terms:
+        pos = idx.locate(_match(session, terms))
+        score[idx.locate(_match(session, terms, in_name=True))] = 1.0  # the name has the words: first
+    for facet, values in chosen.items():
+        pos = portal_index.keep(idx, pos, facet, values)
+    counts = portal_index.counts(idx, pos) if facets else {}
+    page = pos[_order(session, idx, pos, score, sort)][start : start + rows]
+    return Result(len(pos), _hits(session, idx, page, score), _labels(idx, counts, lang) if facets else {}, terms)
+
+
+def _order(
+    session: Session, idx: portal_index.PortalIndex, pos: np.ndarray, score: np.ndarray, sort: str
+) -> np.ndarray:
+    code = idx.code_rank[pos]
+    if sort == "relevance":
+        return np.lexsort((code, -score[pos]))
+    if sort == "newest":
+        return np.lexsort((code, idx.published_rank[pos]))
+    if sort == "name":
+        return np.argsort(idx.name_rank[pos], kind="stable")
+    popular = dict(
+        session.execute(
+            select(UsageDay.resource_id, func.sum(UsageDay.views + UsageDay.downloads)).group_by(UsageDay.resource_id)
+        ).all()
     )
-    hits = [Hit(resources[f.id], f.rank, f.quality) for f in found]
-    return Result(total, hits, _labels(session, counts, lang) if facets else {}, terms)
+    uses = np.array([popular.get(int(i), 0) for i in idx.ids[pos]], dtype=np.int64)
+    return np.lexsort((code, -uses))
 
 
-def _popularity(filtered):  # type: ignore[no-untyped-def]
-    return (
-        select(func.coalesce(func.sum(UsageDay.views + UsageDay.downloads), 0))
-        .where(UsageDay.resource_id == filtered.c.id)
-        .scalar_subquery()
-    )
+def _hits(session: Session, idx: portal_index.PortalIndex, page: np.ndarray, score: np.ndarray) -> list[Hit]:
+    """The page's resources, read back through the visibility rule (the index only narrows)."""
+    ids = [int(i) for i in idx.ids[page]]
+    if not ids:
+        return []
+    found = {
+        r.id: r for r in session.scalars(select(CatalogResource).where(CatalogResource.id.in_(ids), open_clause()))
+    }
+    quality = idx.values["quality"][idx.codes["quality"][page]]
+    return [Hit(found[i], float(score[p]), str(b)) for i, p, b in zip(ids, page, quality, strict=True) if i in found]
 
 
-def _facet_counts(session: Session, filtered, facets: bool) -> tuple[int, dict[str, dict[str, int]]]:  # type: ignore[no-untyped-def]
-    parts = [
-        select(literal("total").label("facet"), literal("").label("value"), func.count().label("n")).select_from(
-            filtered
-        )
-    ]
-    if facets:
-        for name, col in _FACET_COLUMN.items():
-            expr = cast(filtered.c[col], String)
-            parts.append(select(literal(name), expr, func.count()).group_by(expr))
-    total, counts = 0, {name: {} for name in FACETS}
-    for facet, value, n in session.execute(union_all(*parts)).all():
-        if facet == "total":
-            total = n
-        elif value not in (None, ""):
-            counts[facet][str(value)] = n
-    return total, counts
-
-
-def _labels(session: Session, counts: dict[str, dict[str, int]], lang: str) -> dict[str, list[dict[str, Any]]]:
-    departments = dict(session.execute(select(Department.id, Department.name)).all()) if counts["department"] else {}
-    classes = dict(session.execute(select(CatalogClass.code, CatalogClass.name)).all())
-    from govshare.orgs.models import Division
-
-    regions = (
-        dict(
-            session.execute(select(Division.code, Division.name).where(Division.code.in_(list(counts["region"])))).all()
-        )
-        if counts["region"]
-        else {}
-    )
+def _labels(
+    idx: portal_index.PortalIndex, counts: dict[str, dict[str, int]], lang: str
+) -> dict[str, list[dict[str, Any]]]:
     enums = {"catalog": CatalogKind, "format": ResourceFormat, "update_cycle": UpdateCycle}
 
     def name(facet: str, value: str) -> str:
@@ -229,9 +167,7 @@ def _labels(session: Session, counts: dict[str, dict[str, int]], lang: str) -> d
             return label(enums[facet](value), lang)
         if facet == "quality":
             return BAND_LABELS[value][0 if lang == "zh" else 1]
-        if facet == "department":
-            return departments.get(int(value), value)
-        return {"domain": classes, "region": regions}[facet].get(value, value)
+        return idx.names[facet].get(value, value)
 
     return {
         facet: sorted(
