@@ -79,6 +79,13 @@ def rules_for(session: Session, resource_id: int) -> dict[str, ItemRule]:
     return {r.item: ItemRule(r.item, r.method, r.keep) for r in rows}
 
 
+def rules_for_many(session: Session, resource_ids: list[int]) -> dict[int, dict[str, ItemRule]]:
+    out: dict[int, dict[str, ItemRule]] = {i: {} for i in resource_ids}
+    for r in session.scalars(select(DeidRule).where(DeidRule.resource_id.in_(resource_ids))):
+        out[r.resource_id][r.item] = ItemRule(r.item, r.method, r.keep)
+    return out
+
+
 def configure(session: Session, actor: Actor, resource: CatalogResource, rules: list[ItemRule]) -> None:
     """Replaces a resource's rules; each must name an item of its published version."""
     version = resource.published_version

@@ -119,9 +119,11 @@ class Meta:
 
 def release_of(session: Session, resource: CatalogResource) -> Release:
     """The resource's release settings; defaults (open access, not featured) when none are stored."""
-    return session.get(Release, resource.id) or Release(
-        resource_id=resource.id, access=Access.OPEN, featured=False, licence="CC-BY-4.0"
-    )
+    return session.get(Release, resource.id) or default_release(resource)
+
+
+def default_release(resource: CatalogResource) -> Release:
+    return Release(resource_id=resource.id, access=Access.OPEN, featured=False, licence="CC-BY-4.0")
 
 
 def related(session: Session, version: ResourceVersion) -> list[CatalogResource]:
@@ -150,15 +152,18 @@ def build_many(session: Session, resources: list[CatalogResource], with_data: bo
             select(CatalogClass.code, CatalogClass.name).where(CatalogClass.code.in_({v.class_code for v in versions}))
         ).all()
     )
+    ids = [r.id for r in resources]
+    rules = deidentify.rules_for_many(session, ids)
+    stored = {x.resource_id: x for x in session.scalars(select(Release).where(Release.resource_id.in_(ids)))}
     return [
         Meta(
             r,
             v,
             providers[r.provider_id],
-            release_of(session, r),
+            stored.get(r.id) or default_release(r),
             classes.get(v.class_code, ""),
-            open_data(session, r) if with_data else None,
-            deidentify.rules_for(session, r.id),
+            open_data(session, r, rules[r.id]) if with_data else None,
+            rules[r.id],
             related(session, v),
         )
         for r, v in zip(resources, versions, strict=True)

@@ -43,7 +43,9 @@ class OpenData:
         return [{"name": c.item, "type": self.plan.public_type(c.item, c.type)} for c in self.columns]
 
 
-def open_data(session: Session, resource: CatalogResource) -> OpenData | None:
+def open_data(
+    session: Session, resource: CatalogResource, rules: dict[str, deidentify.ItemRule] | None = None
+) -> OpenData | None:
     """The live data of an open resource with its plan, or None when nothing is loaded.
 
     Fails closed: a stored column that is a direct identifier without a rule (the published
@@ -52,7 +54,7 @@ def open_data(session: Session, resource: CatalogResource) -> OpenData | None:
         live = datasets.live(session, resource)
     except AppError:
         return None
-    rules = deidentify.rules_for(session, resource.id)
+    rules = dict(deidentify.rules_for(session, resource.id) if rules is None else rules)
     for column in live.columns:
         direct = column.personal in DIRECT_KINDS or deidentify.is_direct_identifier(column.item, "")
         if direct and column.item not in rules:
