@@ -53,22 +53,24 @@ def list_requests(session: Session, limit: int = 50, offset: int = 0) -> tuple[l
     return list(rows), total
 
 
+def _answer(
+    session: Session, actor: Actor, item: DataRequest | ErrorReport, status: Any, answer: str, action: str
+) -> None:
+    """The authority's answer to a request or a report: status, text, who and when, audited."""
+    item.status, item.answer = status, _text(answer, "answer", MAX_TEXT, required=False)
+    item.answered_at, item.answered_by = utcnow(), actor.name
+    audit.record(
+        session, actor, action, object_type=item.__tablename__, object_id=item.id, details={"status": status.value}
+    )
+
+
 def answer_request(session: Session, actor: Actor, request_id: int, status: RequestStatus, answer: str) -> DataRequest:
     request = session.get(DataRequest, request_id)
     if request is None:
         raise NotFound(f"data request {request_id} does not exist", f"数据需求 {request_id} 不存在")
     if status == RequestStatus.DECLINED and not answer.strip():
         raise InvalidInput("a declined request needs the reason", "不予开放须说明理由", field="answer")
-    request.status, request.answer = status, _text(answer, "answer", MAX_TEXT, required=False)
-    request.answered_at, request.answered_by = utcnow(), actor.name
-    audit.record(
-        session,
-        actor,
-        "opendata.request.answer",
-        object_type="opendata_data_request",
-        object_id=request.id,
-        details={"status": status.value},
-    )
+    _answer(session, actor, request, status, answer, "opendata.request.answer")
     return request
 
 
@@ -95,16 +97,7 @@ def answer_report(session: Session, actor: Actor, report_id: int, status: Report
     report = session.get(ErrorReport, report_id)
     if report is None:
         raise NotFound(f"error report {report_id} does not exist", f"纠错 {report_id} 不存在")
-    report.status, report.answer = status, _text(answer, "answer", MAX_TEXT, required=False)
-    report.answered_at, report.answered_by = utcnow(), actor.name
-    audit.record(
-        session,
-        actor,
-        "opendata.report.answer",
-        object_type="opendata_error_report",
-        object_id=report.id,
-        details={"status": status.value},
-    )
+    _answer(session, actor, report, status, answer, "opendata.report.answer")
     return report
 
 
