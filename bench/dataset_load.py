@@ -44,7 +44,8 @@ def govshare_load(db, path: Path) -> tuple[float, object]:  # type: ignore[no-un
     actor = Actor.system("bench")
     admin = Principal(kind="user", name="bench", department_id=None, roles=frozenset({Role.PLATFORM_ADMIN}))
     with db.session() as session:
-        datasets.configure(session, admin, actor, node.resource_id, datasets.DatasetSettings(key_items=["公民身份号码"]))
+        datasets.configure(session, admin, actor, node.resource_id,
+                           datasets.DatasetSettings(key_items=["公民身份号码"]))
     started = time.perf_counter()
     version = loading.load(db, admin, actor, loading.LoadRequest(node.resource_id, path, path.name))
     return time.perf_counter() - started, version

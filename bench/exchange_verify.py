@@ -90,7 +90,8 @@ def load(db, rows: int, folder: Path):  # type: ignore[no-untyped-def]
     path = folder / "persons.csv"
     frame.write_csv(path)
     with db.session() as session:
-        datasets.configure(session, admin, actor, node.resource_id, datasets.DatasetSettings(key_items=["公民身份号码"]))
+        datasets.configure(session, admin, actor, node.resource_id,
+                           datasets.DatasetSettings(key_items=["公民身份号码"]))
     version = loading.load(db, admin, actor, loading.LoadRequest(node.resource_id, path, path.name))
     assert version.status.value == "live", version.error
     return node, version, frame

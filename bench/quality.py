@@ -180,12 +180,24 @@ def run_frictionless(path: str, schema: dict) -> dict:
     return {"seconds": seconds, "failing": {k: sorted(v) for k, v in failing.items()}}
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory (high-water mark), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(kind: str, path: str) -> dict:
     """Run one checker in a fresh process; add its peak resident memory."""
-    code = ("import json, resource, sys; sys.path.insert(0, {!r}); sys.path.insert(0, {!r}); import quality as q; "
-            "out = q.run_{}({!r}{}); out['peak_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; "
-            "print(json.dumps(out))").format(str(ROOT / "src"), str(ROOT / "bench"), kind, path,
-                                         ", q.frictionless_schema()" if kind == "frictionless" else "")
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec,
+    # so the child would report the generator's memory as its own.
+    args = ", q.frictionless_schema()" if kind == "frictionless" else ""
+    code = (f"import json, sys; sys.path.insert(0, {str(ROOT / 'src')!r}); "
+            f"sys.path.insert(0, {str(ROOT / 'bench')!r}); import quality as q; "
+            f"out = q.run_{kind}({path!r}{args}); out['peak_mb'] = q.peak_mb(); print(json.dumps(out))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     if done.returncode:
         raise SystemExit(f"{kind} run failed:\n{done.stderr[-2000:]}")

@@ -30,6 +30,7 @@ CAPABILITIES: tuple[str, ...] = (
     "standards",
     "quality",
     "catalog",
+    "systems",
     "exchange",
     "opendata",
 )

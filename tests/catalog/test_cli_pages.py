@@ -159,3 +159,17 @@ def test_demo_catalog_is_published_and_clean(db: Database, world) -> None:
         assert published and published >= 20
         for resource in session.scalars(select(CatalogResource)):
             assert not errors(workflow.checks_for(session, resource)), resource.code
+
+
+def test_openapi_documents_every_catalog_operation(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    operations = [
+        (path, method, op)
+        for path, methods in spec["paths"].items()
+        if path.startswith("/api/v1/catalog")
+        for method, op in methods.items()
+    ]
+    assert len(operations) >= 20
+    assert all(op.get("summary") for _p, _m, op in operations)
+    fields = spec["components"]["schemas"]["ResourceIn"]["properties"]
+    assert "共享条件" in fields["share_conditions"]["description"]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.test_admin_departments import sign_in
-from tests.exchange.conftest import loaded, people  # noqa: F401  (fixtures)
+from tests.exchange.conftest import loaded, people  # noqa: F401,F811  (fixtures)
 
 pytestmark = pytest.mark.e2e
 
 
-def test_consumer_requests_provider_narrows_consumer_sees_grant(page, live_server: str, world, loaded) -> None:  # type: ignore[no-untyped-def]
+def test_consumer_requests_provider_narrows_consumer_sees_grant(page, live_server: str, world,  # type: ignore[no-untyped-def]
+                                                                loaded) -> None:  # noqa: F811
     sign_in(page, live_server, "police.officer")
     page.goto(f"{live_server}/exchange/resources/{loaded.id}")
     assert "curl" in page.locator("pre").first.inner_text()

@@ -53,6 +53,7 @@ def test_row_quota_per_day(client: TestClient, world, loaded) -> None:
     assert len(client.post(f"{url}/query", headers=token, json={"purpose": P}).json()["rows"]) == 20
     download = client.get(f"{url}/download", headers=token, params={"purpose": P})
     assert download.headers["x-govshare-rows"] == "5"  # what is left of the day's 25
+    assert download.headers["x-govshare-cursor"] == "0"  # where the change feed takes over
     over = client.post(f"{url}/query", headers=token, json={"purpose": P})
     assert over.status_code == 429 and over.json()["error"]["details"]["window"] == "day"
 
@@ -60,7 +61,8 @@ def test_row_quota_per_day(client: TestClient, world, loaded) -> None:
 def test_statistics_per_resource_consumer_and_day(client: TestClient, world, loaded) -> None:
     client_id, token, url = _granted(client, loaded)
     client.post(f"{url}/query", headers=token, json={"purpose": P, "limit": 3})
-    client.post(f"{url}/verify", headers=token, json={"purpose": P, "values": {"公民身份号码": person(0)["公民身份号码"]}})
+    client.post(f"{url}/verify", headers=token,
+                json={"purpose": P, "values": {"公民身份号码": person(0)["公民身份号码"]}})
     by_op = client.get("/api/v1/exchange/stats", params={"by": "operation"}, headers=login(client, "hr.officer")).json()
     assert {r["operation"]: (r["calls"], r["rows"]) for r in by_op} == {"query": (1, 3), "verify": (1, 1)}
     by_consumer = client.get("/api/v1/exchange/stats", params={"by": "consumer"}, headers=login(client, "admin")).json()

@@ -21,7 +21,8 @@ def test_request_and_narrower_answer_through_the_pages(client: TestClient, world
     assert page.status_code == 200 and "调用方法" in page.text and "curl" in page.text and "申请使用" in page.text
     token = _csrf(client, f"/exchange/resources/{loaded.id}")
     sent = client.post(f"/exchange/resources/{loaded.id}/request", headers=HTML, follow_redirects=False, data={
-        "csrf_token": token, "purpose": "户籍业务办理", "scenario": "窗口受理", "items": ["公民身份号码", "姓名", "参保状态"]})
+        "csrf_token": token, "purpose": "户籍业务办理", "scenario": "窗口受理",
+        "items": ["公民身份号码", "姓名", "参保状态"]})
     assert sent.status_code == 303, sent.text
     request_path = sent.headers["location"]
     mine = client.get("/exchange", headers=HTML).text

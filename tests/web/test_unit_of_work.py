@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from govshare.web.deps import REQUEST_SESSION
 from govshare.web.unit_of_work import CommitBeforeResponse
@@ -37,7 +38,11 @@ def _run(status: int, fail: bool = False) -> tuple[list[str], list[dict]]:
     async def receive():  # type: ignore[no-untyped-def]
         return {"type": "http.request", "body": b""}
 
-    asyncio.run(CommitBeforeResponse(app)({"type": "http", "method": "POST", "path": "/x"}, receive, send))
+    middleware = CommitBeforeResponse(app)
+    call = middleware({"type": "http", "method": "POST", "path": "/x"}, receive, send)
+    # In its own thread: a browser test in the same worker may have left a loop running here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, call).result()
     return events, sent
 
 

@@ -38,7 +38,7 @@ def match_sql(dialect: str, in_name: bool = False) -> str:
         table = "catalog_name_fts" if in_name else "catalog_fts"
         return f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH :q"
     column = "name_tsv" if in_name else "tsv"
-    return f"SELECT string_agg(resource_id::text, ',') FROM catalog_search_doc WHERE {column} @@ CAST(:q AS tsquery)"
+    return f"SELECT string_agg(resource_id::text, ',') FROM catalog_search_tsv WHERE {column} @@ CAST(:q AS tsquery)"
 
 
 def query_text(dialect: str, query: Query) -> str:

@@ -37,6 +37,19 @@ class CryptoSuiteName(StrEnum):
 class AuditSealing(StrEnum):
     INLINE = "inline"
     BACKGROUND = "background"
+class ZombiePolicy(BaseModel):
+    """Thresholds of the zombie-system rules (政务信息系统整合共享实施方案, 僵尸系统五类情形).
+    Node policy: provinces tune them per node; every audit run stores the figures it used."""
+
+    detached_days: int = Field(180, ge=7, le=3650, description="无业务办理、无数据更新的天数（脱离业务）")
+    overlap_similarity: float = Field(0.8, gt=0, le=1, description="功能描述相似度阈值（可替代）")
+    idle_cpu_pct: float = Field(10, ge=0, le=100, description="闲置：CPU 使用率上限（%）")
+    idle_network_mb: float = Field(5, ge=0, description="闲置：日网络流量上限（MB）")
+    idle_window_days: int = Field(14, ge=1, le=365, description="闲置：观察窗口（天）")
+    idle_min_days: int = Field(4, ge=1, le=365, description="闲置：窗口内闲置天数下限")
+    stale_months: int = Field(12, ge=1, le=120, description="运维停止：无部署更新的月数")
+    low_use_users: int = Field(50, ge=0, description="范围小：用户数上限")
+    low_use_monthly_logins: int = Field(30, ge=0, description="频度低：近 30 天登录次数上限")
 
 
 class Policy(BaseModel):
@@ -58,6 +71,7 @@ class Policy(BaseModel):
     client_rows_per_day: int = Field(1_000_000, ge=1, description="每个接入应用每日获取行数上限（默认）")
     client_rows_per_call: int = Field(1000, ge=1, le=100_000, description="单次查询返回行数上限（默认）")
     admin_two_factor: bool = Field(True, description="三员须使用两步验证（TOTP）登录")
+    zombie: ZombiePolicy = ZombiePolicy()
 
 
 class NodeIdentity(BaseModel):

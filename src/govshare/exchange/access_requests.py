@@ -136,7 +136,8 @@ def submit(session: Session, principal: Principal, actor: Actor, data: RequestIn
     session.flush()
     audit.record(session, actor, "exchange.request.submit", object_type="exchange_request", object_id=found.id,
                  purpose=found.purpose, details={"resource_id": resource.id, "share_type": kind_of_share.value,
-                                                 "items": items, "status": found.status.value, "kind": found.kind.value})
+                                                 "items": items, "status": found.status.value,
+                                                 "kind": found.kind.value})
     if found.status == RequestStatus.APPROVED:
         _grant(session, found, actor, items, [], found.operations, row_filter, ends, narrowed=False)
     return found
@@ -148,7 +149,8 @@ def _route(session: Session, found: AccessRequest, kind_of_share: ShareType) -> 
     if kind_of_share == ShareType.NOT_SHARED or found.kind == RequestKind.COORDINATION:
         if kind_of_share != ShareType.NOT_SHARED:
             raise InvalidInput("coordination is for not-shared resources or refused requests: request the "
-                               "resource first", "提请协调适用于不予共享的资源或被拒绝的申请，请先提出共享申请", field="kind")
+                               "resource first", "提请协调适用于不予共享的资源或被拒绝的申请，请先提出共享申请",
+                               field="kind")
         if found.kind != RequestKind.COORDINATION or len(found.legal_basis) < 4:
             raise Conflict("this resource is not shared (不予共享): it cannot be requested, only raised for the "
                            "authority's coordination with a legal basis (kind=coordination, legal_basis)",
@@ -208,7 +210,8 @@ def _narrower(found: AccessRequest, data: ApproveIn, resource: CatalogResource) 
     items = check_items(resource, data.items) if data.items is not None else list(found.items)
     wider = [i for i in items if i not in found.items]
     if wider:
-        raise InvalidInput(f"item(s) {', '.join(wider)} were not requested", f"信息项 {'、'.join(wider)} 不在申请范围内",
+        raise InvalidInput(f"item(s) {', '.join(wider)} were not requested",
+                           f"信息项 {'、'.join(wider)} 不在申请范围内",
                            field="items")
     masked = [i for i in check_items(resource, data.masked_items, "masked_items") if i in items] \
         if data.masked_items else []

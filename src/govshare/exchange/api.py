@@ -247,7 +247,7 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
     media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
     answer = calls.signed(call, body, media, {
         "Content-Disposition": f'attachment; filename="{call.resource.code.replace("/", "-")}.{format}"',
-        "X-Govshare-Rows": str(rows)})
+        "X-Govshare-Rows": str(rows), "X-Govshare-Cursor": str(details["cursor"])})
     return StreamingResponse(iter([body[i:i + (1 << 16)] for i in range(0, len(body), 1 << 16)]),
                              media_type=media, headers=dict(answer.headers))
 
@@ -329,7 +329,8 @@ def raise_objection(body: ObjectionIn, caller: Caller = Depends(authorize("excha
 
 
 @router.get("/objections", summary="Objections raised or to answer")
-def list_objections(resource_id: int | None = None, status: str | None = Query(None, pattern="^(open|corrected|explained)$"),
+def list_objections(resource_id: int | None = None,
+                    status: str | None = Query(None, pattern="^(open|corrected|explained)$"),
                     caller: Caller = Depends(authorize("exchange.read")),
                     session: Session = Depends(db_session)) -> list[dict]:
     return [objections.objection_out(o) for o in objections.list_objections(session, caller.principal,

@@ -21,8 +21,6 @@ from typing import Any
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from govshare.catalog.models import CatalogResource
-from govshare.catalog.resources import get_resource
 from govshare.core import audit
 from govshare.core.audit import Outcome
 from govshare.core.errors import AppError, NotFound, PermissionDenied
@@ -30,7 +28,7 @@ from govshare.core.signing import issue_receipt, node_keypair
 from govshare.exchange import filters, limits, stats
 from govshare.exchange.datasets import Live
 from govshare.exchange.grants import live_grant
-from govshare.exchange.items import Column, columns_for
+from govshare.exchange.items import Column, ResourceRef, published_ref, ref_columns
 from govshare.exchange.models import Grant
 from govshare.web.deps import Caller
 
@@ -62,7 +60,7 @@ def pseudonymised(condition: dict[str, Any]) -> dict[str, Any]:
 @dataclass
 class Call:
     request_id: str
-    resource: CatalogResource
+    resource: ResourceRef
     operation: str
     purpose: str
     caller: Caller
@@ -74,17 +72,17 @@ class Call:
     columns: list[Column] = field(default_factory=list)
 
 
-def _resource(session: Session, caller: Caller, resource_id: int) -> CatalogResource:
-    resource = get_resource(session, caller.principal, resource_id)
-    if resource.published_version_id is None:
+def _resource(session: Session, resource_id: int) -> ResourceRef:
+    resource = published_ref(session, resource_id)
+    if resource is None:
         raise NotFound(f"catalog resource {resource_id} does not exist", f"信息资源 {resource_id} 不存在")
     return resource
 
 
 def begin(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str) -> Call:
     principal = caller.principal
-    resource = _resource(session, caller, resource_id)
-    columns = columns_for(resource)
+    resource = _resource(session, resource_id)
+    columns = ref_columns(session, resource)
     owner = principal.department_id == resource.provider_id
     grant = None if owner else live_grant(session, principal, resource.id, operation)
     if grant is None and not owner:
@@ -123,8 +121,8 @@ def refused(session: Session, caller: Caller, resource_id: int, operation: str, 
     audit.record(session, caller.actor, f"exchange.{operation}", object_type="catalog_resource",
                  object_id=resource_id, purpose=(purpose or "")[:500], outcome=Outcome.DENIED,
                  details={"code": error.code, "status": error.status, "reason": error.message[:300]})
-    resource = session.get(CatalogResource, resource_id)
-    if resource is not None and resource.published_version_id is not None:
+    resource = published_ref(session, resource_id)
+    if resource is not None:
         stats.count_call(session, resource.id, resource.provider_id, principal.department_id or 0,
                          principal.client_id, operation, Outcome.DENIED, 0)
     session.commit()

@@ -45,7 +45,8 @@ def _run_load(work) -> None:  # type: ignore[no-untyped-def]
 @exchange_app.command("load")
 def load_command(
     resource: str = typer.Argument(..., help="resource id or code"),
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (UTF-8/BOM/GBK/GB18030), XLSX, JSONL, Parquet"),
+    file: Path = typer.Argument(..., exists=True, dir_okay=False,
+                                help="CSV (UTF-8/BOM/GBK/GB18030), XLSX, JSONL, Parquet"),
     mode: LoadMode = typer.Option(LoadMode.REPLACE, help="replace: full; upsert: by key items"),
     key: list[str] = typer.Option(None, "--key", help="key item (repeat for a composite key); saved on the dataset"),
     file_format: str = typer.Option(None, "--file-format", help="override the format guessed from the extension"),

@@ -46,7 +46,8 @@ def chosen_items(call: Call, asked: list[str]) -> list[str]:
     known = {c.item for c in call.columns}
     unknown = [i for i in asked if i not in known]
     if unknown:
-        raise InvalidInput(f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}", field="items")
+        raise InvalidInput(f"unknown item(s): {', '.join(unknown)}", f"信息项不存在：{'、'.join(unknown)}",
+                           field="items")
     outside = [i for i in asked if i not in call.items]
     if outside:
         raise PermissionDenied(f"item(s) {', '.join(outside)} are outside your grant",
@@ -186,7 +187,8 @@ def download(session: Session, call: Call, caller_filter: Any, items: list[str],
         (pl.concat(frames, how="diagonal_relaxed") if frames else empty).write_parquet(buffer)
         out.write(buffer.getvalue())
     out.seek(0)
-    return out, rows, {"items": items, "format": fmt, "filter": _logged(checked, live)}
+    return out, rows, {"items": items, "format": fmt, "filter": _logged(checked, live),
+                       "cursor": live.dataset.change_seq}
 
 
 def _frame(chunk: list[Any], cols: list[Column], masked: list[bool]) -> pl.DataFrame:

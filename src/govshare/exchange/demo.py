@@ -53,7 +53,7 @@ def _value(column: Column, who: dict[str, Any], i: int, rng: random.Random) -> s
     fixed = {"公民身份号码": who["id"], "姓名": who["name"], "性别": who["gender"],
              "出生日期": who["born"].strftime("%Y%m%d"), "法定代表人": who["name"],
              "统一社会信用代码": make_uscc("9", "1", rng.choice(DIVISIONS), f"{rng.randrange(10**8):08d}"),
-             "机构名称": f"浙江{rng.choice(('之江', '钱塘', '甬江', '瓯江'))}{rng.choice(('科技', '贸易', '建设'))}有限公司",
+             "机构名称": "浙江" + rng.choice(("之江", "钱塘", "甬江")) + rng.choice(("科技", "贸易")) + "有限公司",
              "住所": f"浙江省杭州市西湖区文三路{rng.randrange(1, 999)}号", "民族": "01"}
     if name in fixed:
         return fixed[name]

@@ -115,7 +115,8 @@ def _condition(column: Column, condition: Any, field: str) -> dict[str, Any]:
     for op, value in condition.items():
         if op == "in":
             if not isinstance(value, list) or not value or len(value) > MAX_IN:
-                raise _bad(column.item, f"'in' takes a list of 1 to {MAX_IN} values", f"in 应为 1 至 {MAX_IN} 个值的列表",
+                raise _bad(column.item, f"'in' takes a list of 1 to {MAX_IN} values",
+                           f"in 应为 1 至 {MAX_IN} 个值的列表",
                            field)
             out[op] = [coerce(column, v, field) for v in value]
         else:

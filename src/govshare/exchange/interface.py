@@ -51,7 +51,8 @@ def forward(session: Session, call: Call, body: dict[str, Any]) -> tuple[dict[st
                              "提供方接口未返回有效的 JSON") from exc
     if answer.status_code >= 400:
         raise UpstreamFailed(f"the provider's endpoint answered {answer.status_code}",
-                             f"提供方接口返回错误 {answer.status_code}", details={"upstream_status": answer.status_code})
+                             f"提供方接口返回错误 {answer.status_code}",
+                             details={"upstream_status": answer.status_code})
     kept = _granted(data, set(call.items))
     rows = len(kept) if isinstance(kept, list) else 1
     return {"resource": call.resource.code, "status": answer.status_code, "data": kept}, rows, {

@@ -10,8 +10,10 @@ neither knows is checked for type and length only, instead of refusing the whole
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare.catalog.models import CatalogResource
@@ -136,3 +138,49 @@ def check_items(resource: CatalogResource, items: list[str], field: str = "items
                            f"信息项 {'、'.join(unknown)} 不存在；{resource.code} 的信息项为：{'、'.join(known)}",
                            field=field, details={"unknown": unknown, "known": known})
     return [i for i in known if i in items]  # catalog order, no duplicates
+
+
+# --- the hot path of data calls ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """What a data call needs of a published resource, read with one narrow query."""
+
+    id: int
+    code: str
+    provider_id: int
+    published_version_id: int
+    published_at: datetime | None
+
+
+def published_ref(session: Session, resource_id: int) -> ResourceRef | None:
+    """The published resource without its versions and items (one indexed row). A read-only
+    look at the catalog's own columns, because `get_resource` loads every version and item on
+    each call; visibility is the same: only published resources are found."""
+    row = session.execute(select(CatalogResource.id, CatalogResource.code, CatalogResource.provider_id,
+                                 CatalogResource.published_version_id, CatalogResource.published_at)
+                          .where(CatalogResource.id == resource_id)).first()
+    if row is None or row.published_version_id is None:
+        return None
+    return ResourceRef(*row)
+
+
+def ref_columns(session: Session, ref: ResourceRef) -> list[Column]:
+    """Columns of the published version; a published version never changes, so they are kept
+    per process (keyed with its publication time, which also tells test databases apart)."""
+    return _columns(session, ref.id, ref.published_version_id, ref.published_at)
+
+
+def _columns(session: Session, resource_id: int, version_id: int, published_at: datetime | None) -> list[Column]:
+    key = (version_id, published_at)
+    found = _COLUMNS.get(key)
+    if found is None:
+        found = columns_for(session.get(CatalogResource, resource_id))  # type: ignore[arg-type]
+        if len(_COLUMNS) > 1024:
+            _COLUMNS.clear()
+        _COLUMNS[key] = found
+    return list(found)
+
+
+_COLUMNS: dict[tuple[int, datetime | None], list[Column]] = {}

@@ -38,10 +38,11 @@ from govshare.exchange import tables
 from govshare.exchange.datasets import ensure, require_provider_officer
 from govshare.exchange.items import Column, columns_for, quality_schema, requestable
 from govshare.exchange.models import Change, Dataset, DatasetVersion, GatePolicy, LoadMode, LoadStatus
-from govshare.quality.engine import CheckOptions, check_file
+from govshare.quality.engine import CheckOptions
 from govshare.quality.readers import EXTRA, ROW_INDEX, Source
 from govshare.quality.report import QualityReport
 from govshare.quality.schema import ResourceSchema
+from govshare.quality.service import run_check
 
 Progress = Callable[[int, int], None]
 STALE_AFTER = timedelta(minutes=2)  # a `loading` version without a heartbeat this long was interrupted
@@ -66,6 +67,13 @@ class Store:
             assert self._session is not None
             yield self._session
             self._session.flush()
+
+    def check(self, actor: Actor, job: _Job, options: CheckOptions) -> QualityReport:
+        """The quality standards' own entry point: checks the file, stores the masked report
+        under this dataset version and audits the check (in its own transaction)."""
+        with self.session() as session:
+            return run_check(session, actor, job.path, job.schema, options,
+                             dataset_version_ref=f"{job.schema.resource_code}#{job.table.name}").report
 
     def begin(self) -> AbstractContextManager[Connection]:
         if self.db is not None:
@@ -234,12 +242,16 @@ def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: st
                 tables.drop(conn, job.table.name)
             tables.create(conn, job.table)
         options = CheckOptions(name=job.name, format=job.format, encoding=encoding, batch_rows=batch_rows)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
-            checking = pool.submit(check_file, job.path, job.schema, options)
-            try:
-                _stream(db, job, progress)
-            finally:
-                report = checking.result()
+        if db.db is None:  # inside a caller's transaction: check first, on the same session
+            report = db.check(actor, job, options)
+            _stream(db, job, progress)
+        else:  # the check (polars, off the GIL) and the bulk write share the two halves of the work
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
+                checking = pool.submit(db.check, actor, job, options)
+                try:
+                    _stream(db, job, progress)
+                finally:
+                    report = checking.result()
     except AppError as exc:
         _fail(db, actor, job, exc.message)
         raise

@@ -50,7 +50,8 @@ def review(request: Request, caller: Caller = Depends(authorize("exchange.read")
            session: Session = Depends(db_session)) -> Response:
     side = "coordination" if caller.principal.is_platform_wide else "review"
     rows = access_requests.list_requests(session, caller.principal, side)
-    rows.sort(key=lambda r: (r.status.value not in ("pending", "compliance", "escalated"), r.due_on or r.submitted_at.date()))
+    rows.sort(key=lambda r: (r.status.value not in ("pending", "compliance", "escalated"),
+                             r.due_on or r.submitted_at.date()))
     return render(request, "exchange/review.html", requests=_request_rows(session, rows), names=_names(session, rows),
                   side=side)
 

@@ -43,7 +43,8 @@ def summary(session: Session, principal: Principal, by: str = "day", days: int =
     if by not in GROUPS:
         from govshare.core.errors import InvalidInput
 
-        raise InvalidInput(f"by must be one of {', '.join(GROUPS)}", f"分组维度应为 {'、'.join(GROUPS)} 之一", field="by")
+        raise InvalidInput(f"by must be one of {', '.join(GROUPS)}", f"分组维度应为 {'、'.join(GROUPS)} 之一",
+                           field="by")
     key = GROUPS[by]
     query = select(key, func.sum(CallDay.calls), func.sum(CallDay.rows)).where(
         CallDay.day >= today() - timedelta(days=max(1, min(days, 3660))))

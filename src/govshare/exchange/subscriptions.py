@@ -159,7 +159,8 @@ def _attempt(session: Session, actor: Actor, delivery_id: int) -> str:
     try:
         with httpx.Client(timeout=10, transport=TRANSPORT, follow_redirects=False) as client:
             answer = client.post(sub.url, content=body, headers=headers)  # type: ignore[union-attr]
-        delivery.last_status, error = answer.status_code, ("" if answer.is_success else f"HTTP {answer.status_code}: {answer.text[:300]}")  # type: ignore
+        failed = "" if answer.is_success else f"HTTP {answer.status_code}: {answer.text[:300]}"
+        delivery.last_status, error = answer.status_code, failed  # type: ignore[union-attr]
     except httpx.HTTPError as exc:
         delivery.last_status, error = None, f"{type(exc).__name__}: {str(exc)[:300]}"  # type: ignore[union-attr]
     delivery.last_error = error  # type: ignore[union-attr]

@@ -18,8 +18,8 @@ CURRENT = "current"
 SUPERSEDED = "superseded"
 
 
-class CodeTable(Base):
-    __tablename__ = "code_table"
+class Versioned:
+    """What elements and code tables share: an identifier, one row per version, a status."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     identifier: Mapped[str] = mapped_column(String(60), nullable=False)
@@ -29,6 +29,10 @@ class CodeTable(Base):
     source_standard: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     status: Mapped[str] = mapped_column(String(20), nullable=False, default=CURRENT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class CodeTable(Versioned, Base):
+    __tablename__ = "code_table"
 
     entries: Mapped[list[CodeTableEntry]] = relationship(
         back_populates="table", cascade="all, delete-orphan", order_by="CodeTableEntry.position")
@@ -51,23 +55,15 @@ class CodeTableEntry(Base):
     __table_args__ = (UniqueConstraint("table_id", "code", name="uq_code_table_entry_table_id_code"),)
 
 
-class DataElement(Base):
+class DataElement(Versioned, Base):
     __tablename__ = "data_element"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(60), nullable=False)
-    version: Mapped[str] = mapped_column(String(30), nullable=False)
-    name_zh: Mapped[str] = mapped_column(String(200), nullable=False)
-    name_en: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     definition: Mapped[str] = mapped_column(Text, nullable=False, default="")
     data_type: Mapped[str] = mapped_column(String(20), nullable=False)
     format: Mapped[str | None] = mapped_column(String(40))
     domain_kind: Mapped[str | None] = mapped_column(String(20))  # code_table|pattern|range|validator
     domain: Mapped[str | None] = mapped_column(String(500))
-    source_standard: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     personal: Mapped[str | None] = mapped_column(String(20))
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default=CURRENT)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
     __table_args__ = (
         UniqueConstraint("identifier", "version", name="uq_data_element_identifier_version"),

@@ -1,0 +1,160 @@
+"""Integration lists and network migration, tracked against their deadlines."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from govshare.core.clock import today
+from tests.factories import login
+from tests.systems.helpers import system_payload
+
+
+def _system(client: TestClient, headers: dict[str, str], dept: int, name: str, **extra) -> int:  # type: ignore[no-untyped-def]
+    response = client.post(
+        "/api/v1/systems", json=system_payload(dept, name, **extra), headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_integration_list_progress_and_export(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    big = _system(client, officer, world.hr.id, "人社一体化平台")
+    small = _system(client, officer, world.hr.id, "劳动仲裁案件系统")
+    late = (today() - timedelta(days=5)).isoformat()
+    merge = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "target_system_id": big, "deadline": late},
+    )
+    assert merge.status_code == 201, merge.text
+    connect = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={
+            "system_id": big,
+            "action": "connect",
+            "deadline": (today() + timedelta(days=90)).isoformat(),
+        },
+    )
+    assert connect.status_code == 201
+    assert client.get(f"/api/v1/systems/{small}").json()["system"]["state"] == "integrating"
+    items = {i["system_id"]: i for i in client.get("/api/v1/systems/integration").json()}
+    assert items[small]["overdue"] is True and items[small]["target_name"] == "人社一体化平台"
+    assert items[big]["overdue"] is False
+    done = client.post(
+        f"/api/v1/systems/integration/{connect.json()['id']}/progress",
+        json={"progress": 100},
+        headers=officer,
+    )
+    assert done.json()["status"] == "done"
+    assert client.get(f"/api/v1/systems/{big}").json()["system"]["exchange_connected"] is True
+    export = client.get("/api/v1/systems/integration.xlsx")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][:4] == ("序号", "系统编号", "系统名称", "整合方式")
+    assert {r[2] for r in rows[2:]} == {"人社一体化平台", "劳动仲裁案件系统"}
+    assert any(r[8] == "是" for r in rows[2:])  # the overdue one is marked
+
+
+def test_merge_needs_a_target_of_the_same_department(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    small = _system(client, officer, world.hr.id, "劳动仲裁案件系统")
+    deadline = (today() + timedelta(days=30)).isoformat()
+    response = client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "deadline": deadline},
+    )
+    assert response.status_code == 422 and response.json()["error"]["field"] == "target_system_id"
+
+
+def test_network_migration_moves_the_system_and_keeps_its_past(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    on_dedicated = _system(
+        client,
+        officer,
+        world.hr.id,
+        "社保专网业务系统",
+        network="dedicated",
+        dedicated_network="人社业务专网",
+    )
+    on_extranet = _system(client, officer, world.hr.id, "就业服务网站")
+    target = (today() + timedelta(days=180)).isoformat()
+    refused = client.post(
+        "/api/v1/systems/migrations",
+        headers=officer,
+        json={"system_id": on_extranet, "target": "intranet", "target_date": target},
+    )
+    assert refused.status_code == 422
+    planned = client.post(
+        "/api/v1/systems/migrations",
+        headers=officer,
+        json={"system_id": on_dedicated, "target": "extranet", "target_date": target},
+    )
+    assert planned.status_code == 201, planned.text
+    [row] = client.get("/api/v1/systems/migrations").json()
+    assert row["from_network"] == "人社业务专网" and row["overdue"] is False
+    client.post(
+        f"/api/v1/systems/migrations/{row['id']}/status", json={"status": "done"}, headers=officer
+    )
+    detail = client.get(f"/api/v1/systems/{on_dedicated}").json()
+    assert detail["system"]["network"] == "extranet"
+    assert detail["history"][0]["changes"]["network"] == {"from": "dedicated", "to": "extranet"}
+
+
+def test_dedicated_network_needs_its_name(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    response = client.post(
+        "/api/v1/systems",
+        json=system_payload(world.hr.id, "X", network="dedicated"),
+        headers=officer,
+    )
+    assert response.status_code == 422 and response.json()["error"]["field"] == "dedicated_network"
+
+
+def test_reclassified_system_keeps_its_past(client: TestClient, world) -> None:
+    officer = login(client, "hr.officer")
+    system_id = _system(client, officer, world.hr.id, "社保卡管理系统", mlps_level=2)
+    changed = client.patch(
+        f"/api/v1/systems/{system_id}",
+        headers=officer,
+        json={"mlps_level": 3, "state": "retired", "reason": "等保复测定级为三级后下线"},
+    )
+    assert changed.status_code == 200, changed.text
+    listed = client.get("/api/v1/systems", params={"state": "retired"}).json()
+    assert [s["id"] for s in listed["items"]] == [system_id]  # still in the inventory
+    [entry] = client.get(f"/api/v1/systems/{system_id}").json()["history"]
+    assert entry["reason"] == "等保复测定级为三级后下线"
+    assert entry["changes"] == {
+        "mlps_level": {"from": 2, "to": 3},
+        "state": {"from": "in_use", "to": "retired"},
+    }
+    refused = client.patch(
+        f"/api/v1/systems/{system_id}", headers=officer, json={"department_id": 1}
+    )
+    assert refused.status_code == 422  # moving a system between departments is not an edit
+
+
+def test_department_exports_its_own_integration_list(client: TestClient, world) -> None:
+    officer = login(client, "police.officer")
+    big = _system(client, officer, world.police.id, "公安大数据平台")
+    small = _system(client, officer, world.police.id, "治安户籍旧系统")
+    deadline = (today() + timedelta(days=30)).isoformat()
+    client.post(
+        "/api/v1/systems/integration",
+        headers=officer,
+        json={"system_id": small, "action": "merge", "target_system_id": big, "deadline": deadline},
+    )
+    hr = login(client, "hr.officer")
+    assert client.get("/api/v1/systems/integration", headers=hr).json() == []
+    login(client, "admin")
+    export = client.get(
+        "/api/v1/systems/integration.xlsx", params={"department_id": world.police.id}
+    )
+    rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
+    assert [r[2] for r in rows[2:]] == ["治安户籍旧系统"]
