@@ -41,7 +41,7 @@ def check_format(fmt: str) -> str:
     return fmt
 
 
-def batches(engine: Engine, data: OpenData, query: Query) -> Iterator[list[tuple]]:
+def batches(engine: Engine, data: OpenData, query: Query, text_only: bool = False) -> Iterator[list[tuple]]:
     """Rows in stored order, de-identified, a batch at a time (the row number dropped).
 
     Read through a plain DB-API cursor: on SQLite a SQLAlchemy transaction would begin with
@@ -49,7 +49,12 @@ def batches(engine: Engine, data: OpenData, query: Query) -> Iterator[list[tuple
     mode is a reader that blocks no one; on PostgreSQL a named (server-side) cursor keeps memory
     bounded. Dates come back as ISO text on SQLite, which is what the files hold anyway."""
     plan = data.plan
-    compiled = statement(data, query).compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    # For CSV, PostgreSQL renders pass-through values as text itself (psycopg would build a
+    # Python object per value for polars to format again); SQLite already hands back text dates.
+    as_text = text_only and engine.dialect.name == "postgresql"
+    compiled = statement(data, query, as_text=as_text).compile(
+        dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+    )
     params = compiled.construct_params()
     raw = engine.raw_connection()
     try:
@@ -92,7 +97,7 @@ def _frame(rows: list[tuple], names: list[str]) -> pl.DataFrame:
 def csv_stream(engine: Engine, data: OpenData, query: Query, bom: bool = False) -> Iterator[bytes]:
     names = [c.item for c in data.columns]
     yield (BOM if bom else b"") + (pl.DataFrame(schema={n: pl.String for n in names}).write_csv()).encode()
-    for rows in batches(engine, data, query):
+    for rows in batches(engine, data, query, text_only=True):
         yield _frame(rows, names).write_csv(include_header=False, datetime_format="%Y-%m-%d %H:%M:%S").encode()
 
 
