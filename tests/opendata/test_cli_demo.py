@@ -51,8 +51,11 @@ def test_demo_opens_data_with_de_identification(db) -> None:  # type: ignore[no-
     from govshare.opendata.visibility import open_clause
 
     with db.session() as session:
-        marked = session.scalar(select(func.count()).where(CatalogResource.open.is_(True),
-                                                           CatalogResource.published_version_id.is_not(None)))
+        marked = session.scalar(
+            select(func.count()).where(
+                CatalogResource.open.is_(True), CatalogResource.published_version_id.is_not(None)
+            )
+        )
         visible = session.scalar(select(func.count()).select_from(CatalogResource).where(open_clause()))
         assert visible and visible == marked  # every open resource was de-identified where needed
         assert session.scalar(select(func.count()).select_from(Release).where(Release.featured.is_(True))) == 3

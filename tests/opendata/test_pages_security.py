@@ -185,3 +185,40 @@ def test_open_with_conditions_needs_an_account_that_agreed(client: TestClient, o
     assert no_agreement.status_code == 403
     agreed = client.get(f"/open/datasets/{slug}/download.csv", headers={"X-API-Key": keys["b@example.cn"]})
     assert agreed.status_code == 200 and len(agreed.text.splitlines()) == 151
+
+
+def test_public_sign_in_and_out(client: TestClient, open_world, db) -> None:
+    from govshare.catalog.models import CatalogResource
+    from govshare.opendata import releases
+    from govshare.opendata.models import Access
+    from tests.exchange.conftest import operator
+
+    _principal, actor = operator()
+    with db.session() as session:
+        releases.set_access(session, actor, session.get(CatalogResource, open_world.air["id"]), Access.REGISTERED)
+    client.cookies.clear()
+    token = _csrf(client, "/open/developers")
+    client.post(
+        "/open/developers",
+        data={"csrf_token": token, "email": "c@example.cn", "password": "long-enough-pass", "agree": "yes"},
+        headers=HTML,
+    )
+    client.cookies.delete("od_key")
+    download = f"/open/datasets/{open_world.air['slug']}/download.csv"
+    assert client.get(download).status_code == 401
+    token = _csrf(client, "/open/developers")
+    wrong = client.post(
+        "/open/signin", data={"csrf_token": token, "email": "c@example.cn", "password": "nope"}, headers=HTML
+    )
+    assert wrong.status_code == 401
+    signed = client.post(
+        "/open/signin",
+        data={"csrf_token": token, "email": "c@example.cn", "password": "long-enough-pass"},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303 and client.get(download).status_code == 200
+    key = client.cookies.get("od_key")
+    client.post("/open/signout", data={"csrf_token": _csrf(client, "/open/developers")})
+    assert client.get(download).status_code == 401
+    revoked = client.get(download, headers={"X-API-Key": key})
+    assert revoked.status_code == 401 and revoked.json()["error"]["code"] == "invalid_key"  # revoked at sign-out

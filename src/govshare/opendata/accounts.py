@@ -103,6 +103,14 @@ def resolve(session: Session, key: str | None) -> Developer | None:
     return Developer(account.id, api_key.id, api_key.calls_per_minute, account.agreement_version == AGREEMENT_VERSION)
 
 
+def revoke(session: Session, key: str | None) -> None:
+    """Signing out revokes the browser's key, so a copied cookie stops working too."""
+    if key and key.startswith(KEY_PREFIX):
+        found = session.scalar(select(ApiKey).where(ApiKey.key_hash == _hash(key), ApiKey.revoked_at.is_(None)))
+        if found is not None:
+            found.revoked_at = utcnow()
+
+
 def key_from(headers: dict[str, str], cookies: dict[str, str]) -> str | None:
     """X-API-Key, CKAN's Authorization / X-CKAN-API-Key (a bare key), or the sign-in cookie.
     A staff bearer token ("Bearer …") is not a public key and is ignored here."""

@@ -102,6 +102,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Register for an API key: higher rate limits and access to datasets open with conditions.",
     ),
     "register": ("注册", "Register"),
+    "sign_in_public": ("已注册用户登录", "Sign in (registered public account)"),
+    "sign_out_public": ("退出登录", "Sign out"),
+    "signed_in": (
+        "您已登录，可使用有条件开放的数据集。",
+        "You are signed in and may use datasets open with conditions.",
+    ),
     "email": ("电子邮箱", "E-mail"),
     "display_name_public": ("昵称", "Display name"),
     "password": ("口令", "Password"),

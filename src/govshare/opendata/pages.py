@@ -200,7 +200,12 @@ def submit_request(
 
 @router.get("/open/developers", response_class=HTMLResponse, dependencies=[Depends(public)])
 def developers_page(request: Request) -> Response:
-    return _page(request, "opendata/developers.html", agreement=accounts.AGREEMENT_VERSION)
+    return _page(
+        request,
+        "opendata/developers.html",
+        agreement=accounts.AGREEMENT_VERSION,
+        signed_in=bool(request.cookies.get(accounts.COOKIE)),
+    )
 
 
 @router.post("/open/developers", response_class=HTMLResponse, dependencies=[Depends(public)])
@@ -228,6 +233,40 @@ def register(
         )
     response = _page(request, "opendata/developers.html", key=key, agreement=accounts.AGREEMENT_VERSION)
     response.set_cookie(accounts.COOKIE, key, httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/open/signin", response_class=HTMLResponse, dependencies=[Depends(public)])
+def sign_in(
+    request: Request,
+    csrf_token: str = Form(""),
+    email: str = Form(""),
+    password: str = Form(""),
+    session: Session = Depends(db_session),
+) -> Response:
+    """A returning member of the public: a fresh browser key in an HttpOnly cookie."""
+    _check_csrf(request, csrf_token)
+    try:
+        account = accounts.sign_in(session, email, password)
+    except AppError as exc:
+        return _page(
+            request,
+            "opendata/developers.html",
+            status=exc.status,
+            error=exc.localized(language(request)),
+            agreement=accounts.AGREEMENT_VERSION,
+        )
+    response = RedirectResponse("/open/developers?signed_in=1", status_code=303)
+    response.set_cookie(accounts.COOKIE, accounts.issue_key(session, account, "browser"), httponly=True, samesite="lax")
+    return response
+
+
+@router.post("/open/signout", dependencies=[Depends(public)])
+def sign_out(request: Request, csrf_token: str = Form(""), session: Session = Depends(db_session)) -> Response:
+    _check_csrf(request, csrf_token)
+    accounts.revoke(session, request.cookies.get(accounts.COOKIE))
+    response = RedirectResponse("/open", status_code=303)
+    response.delete_cookie(accounts.COOKIE)
     return response
 
 
