@@ -53,13 +53,16 @@ def limits_for(session: Session, principal: Principal) -> Limits:
     return Limits(row.calls_per_minute, row.rows_per_day, row.rows_per_call)
 
 
-def _bump(session: Session, who: str, window: str, by: int) -> int:
+def _upsert(session: Session, who: str, window: str, by: int):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = maker(RateCounter).values(subject=who, window=window, count=by)
-    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"],
+    return stmt.on_conflict_do_update(index_elements=["subject", "window"],
                                       set_={"count": RateCounter.count + stmt.excluded.count})
-    return int(session.execute(stmt.returning(RateCounter.count)).scalar_one())
+
+
+def _bump(session: Session, who: str, window: str, by: int) -> int:
+    return int(session.execute(_upsert(session, who, window, by).returning(RateCounter.count)).scalar_one())
 
 
 def _day_window(now: datetime) -> tuple[str, int]:
@@ -71,16 +74,17 @@ def _day_window(now: datetime) -> tuple[str, int]:
 def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
     """Counts one call; 429 when the minute's allowance is spent or the day's rows are."""
     now = time.time()
-    minute = int(now // 60)
-    count = _bump(session, subject(principal), f"m{minute}", 1)
+    who = subject(principal)
+    window, retry = _day_window(datetime.fromtimestamp(now).astimezone())
+    # One round trip: count this call in the minute's window and read the day's rows so far.
+    day = select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
+    count, used = session.execute(_upsert(session, who, f"m{int(now // 60)}", 1).returning(
+        RateCounter.count, day.scalar_subquery())).one()
     if count > limits.calls_per_minute:
         raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
                       f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(now % 60) or 1,
                       {"limit": limits.calls_per_minute, "window": "minute"})
-    window, retry = _day_window(datetime.fromtimestamp(now).astimezone())
-    used = session.scalar(select(RateCounter.count).where(RateCounter.subject == subject(principal),
-                                                          RateCounter.window == window)) or 0
-    if used >= limits.rows_per_day:
+    if (used or 0) >= limits.rows_per_day:
         raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
                       f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
                       {"limit": limits.rows_per_day, "window": "day"})

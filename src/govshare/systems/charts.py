@@ -7,14 +7,14 @@ from typing import Any
 
 from govshare.core.i18n import translate
 from govshare.systems.models import SystemMetric
-from govshare.web.dashboard import _chart
+from govshare.web import dashboard
 
 
 def counts(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[str, Any]:
     """Bars or a pie of counts, drawn as on the home page; an empty chart still says so."""
-    chart = _chart(title, pairs, kind)
-    chart["alt"] = chart["alt"] or "-"
-    return chart
+    drawn = dashboard.chart(title, pairs, kind)
+    drawn["alt"] = drawn["alt"] or "-"
+    return drawn
 
 
 def metrics_line(series: list[SystemMetric], lang: str) -> dict[str, Any]:

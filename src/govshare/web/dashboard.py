@@ -60,9 +60,6 @@ def chart(title: str, pairs: list[tuple[str, int]], kind: str = "bar") -> dict[s
     return {"title": title, "option": option, "alt": _alt(pairs)}
 
 
-_chart = chart  # the name systems (merged before the catalog renamed it) still imports
-
-
 def _departments_by_division(session: Session) -> list[tuple[str, int]]:
     rows = session.execute(
         select(Division.name, func.count(Department.id))
