@@ -33,6 +33,7 @@ CAPABILITIES: tuple[str, ...] = (
     "systems",
     "exchange",
     "base",
+    "opendata",
 )
 
 
