@@ -16,7 +16,6 @@ The last line is one JSON object: bench, metric, value, baseline, ratio, target,
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import sys

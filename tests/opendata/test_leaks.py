@@ -54,9 +54,12 @@ def test_every_public_route_hides_private_and_shared_resources(app, client: Test
                 continue
             url = _fill(path, secret["slug"], world.hr.id)
             # q is a distinctive part of the name: a leak would show the whole name, an echo only the part
-            answer = client.get(
-                url, params={"q": secret["name"][-3:], "id": secret["slug"]}, headers={"accept": "text/html"}
-            )
+            # CKAN actions take the dataset as ?id=; other pages may echo what a visitor typed
+            # into their own forms (certificate verification does), which is not a leak.
+            params = {"q": secret["name"][-3:]}
+            if "action" in path:
+                params["id"] = secret["slug"]
+            answer = client.get(url, params=params, headers={"accept": "text/html"})
             assert answer.status_code < 500, (url, answer.text[:300])
             if "{name}" in path:
                 assert answer.status_code == 404, (url, answer.status_code)

@@ -47,7 +47,7 @@ def test_reports_as_html_and_xlsx(db: Database, tmp_path: Path) -> None:
 def test_failures_are_one_line_and_non_zero(db: Database, tmp_path: Path) -> None:
     data = str(write_csv(tmp_path / "p.csv", people(1)))
     result = runner.invoke(app, ["quality", "check", data, "--resource", "R-1"])
-    assert result.exit_code == 1 and "catalog is installed" in result.output
+    assert result.exit_code == 1 and "is not in the catalog" in result.output
     result = runner.invoke(app, ["quality", "check", data])
     assert result.exit_code == 1 and "--resource" in result.output
 

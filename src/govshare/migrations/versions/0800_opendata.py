@@ -12,7 +12,6 @@ from alembic import op
 
 import govshare.core.db
 
-
 revision: str = '0800_opendata'
 down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
