@@ -33,10 +33,10 @@ test-sqlite: $(STAMP)
 
 ## bench: every benchmark in bench/ (full sizes); bench-quick: the --quick sizes
 bench: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 bench-quick: $(STAMP)
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
+	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b --quick || exit 1; done
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
