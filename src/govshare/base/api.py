@@ -24,7 +24,7 @@ from govshare.core.audit import Actor
 from govshare.core.errors import NotFound
 from govshare.core.signing import issue_receipt
 from govshare.exchange import calls, data
-from govshare.exchange.api import _data_call as _through_exchange  # the exchange's call protocol
+from govshare.exchange.api import data_call as _through_exchange  # the exchange's call protocol
 from govshare.exchange.calls import RECEIPT_HEADER, REQUEST_ID_HEADER
 from govshare.exchange.grants import live_grant
 from govshare.web.deps import Caller, authorize, client_ip, db_session, language, public

@@ -51,7 +51,7 @@ router = APIRouter(prefix="/api/v1/exchange", tags=["exchange 共享交换"])
 Work = Callable[[calls.Call], tuple[dict[str, Any], int, dict[str, Any]]]
 
 
-def _data_call(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
+def data_call(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
                work: Work) -> Response:
     try:
         call = calls.begin(session, caller, resource_id, operation, purpose)
@@ -199,14 +199,14 @@ def revoke(grant_id: int, body: RevokeIn, caller: Caller = Depends(authorize("ex
 @router.post("/resources/{resource_id}/query", summary="Query granted items 查询")
 def query(resource_id: int, body: QueryIn, caller: Caller = Depends(authorize("exchange.query")),
           session: Session = Depends(db_session)) -> Response:
-    return _data_call(session, caller, resource_id, "query", body.purpose,
+    return data_call(session, caller, resource_id, "query", body.purpose,
                       lambda call: data.query(session, call, body.filter, body.items, body.limit, body.offset))
 
 
 @router.post("/resources/{resource_id}/verify", summary="Verify values without disclosure 核验")
 def verify(resource_id: int, body: VerifyIn, caller: Caller = Depends(authorize("exchange.verify")),
            session: Session = Depends(db_session)) -> Response:
-    return _data_call(session, caller, resource_id, "verify", body.purpose,
+    return data_call(session, caller, resource_id, "verify", body.purpose,
                       lambda call: data.verify(session, call, body.values))
 
 
@@ -256,14 +256,14 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
 def changes(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
             cursor: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=data.FEED_MAX),
             caller: Caller = Depends(authorize("exchange.feed")), session: Session = Depends(db_session)) -> Response:
-    return _data_call(session, caller, resource_id, "feed", purpose,
+    return data_call(session, caller, resource_id, "feed", purpose,
                       lambda call: data.changes(session, call, cursor, limit))
 
 
 @router.post("/resources/{resource_id}/call", summary="Call an interface resource 接口调用")
 def call_interface(resource_id: int, body: CallIn, caller: Caller = Depends(authorize("exchange.call")),
                    session: Session = Depends(db_session)) -> Response:
-    return _data_call(session, caller, resource_id, "call", body.purpose,
+    return data_call(session, caller, resource_id, "call", body.purpose,
                       lambda call: interface.forward(session, call, body.body))
 
 

@@ -64,11 +64,9 @@ def _message(exc: Exception, lang: str) -> str:
     raise exc
 
 
-def _saved(session: Session, url: str) -> Response:
-    """Commit, then redirect. FastAPI runs the unit of work's exit (its commit) after the
-    response is sent, so a browser following the redirect could otherwise read the state from
-    before the change (seen on PostgreSQL; SQLite's write lock hides it)."""
-    session.commit()
+def _saved(url: str) -> Response:
+    """After a change, back to a page (the unit of work commits before this response leaves:
+    `web.unit_of_work.CommitBeforeResponse`)."""
     return RedirectResponse(url, status_code=303)
 
 
@@ -167,7 +165,7 @@ async def system_register(
         return _inventory(
             request, session, caller, 422, error=_message(exc, language(request)), form=data
         )
-    return _saved(session, f"/systems/{system.id}")
+    return _saved(f"/systems/{system.id}")
 
 
 # --- audit dashboard --------------------------------------------------------------------
@@ -241,7 +239,7 @@ def audit_run(
     session: Session = Depends(db_session),
 ) -> Response:
     assessment.run_audit(session, caller.actor)
-    return _saved(session, "/systems/audit")
+    return _saved("/systems/audit")
 
 
 # --- review queue -----------------------------------------------------------------------
@@ -302,7 +300,7 @@ def case_retired(
             error=exc.localized(language(request)),
             error_case=case_id,
         )
-    return _saved(session, f"/systems/cases#case-{case_id}")
+    return _saved(f"/systems/cases#case-{case_id}")
 
 
 def _case_step(step: str) -> Any:
@@ -327,7 +325,7 @@ def _case_step(step: str) -> Any:
                 error=_message(exc, language(request)),
                 error_case=case_id,
             )
-        return _saved(session, f"/systems/cases#case-{case_id}")
+        return _saved(f"/systems/cases#case-{case_id}")
 
     return handler
 
@@ -412,7 +410,7 @@ async def integration_progress(
             status=422,
             message=_message(exc, language(request)),
         )
-    return _saved(session, "/systems/plans")
+    return _saved("/systems/plans")
 
 
 # --- census -----------------------------------------------------------------------------
@@ -465,7 +463,7 @@ async def census_upload(
             error=exc.localized(language(request)),
             problems=exc.details if isinstance(exc.details, list) else [],
         )
-    return _saved(session, "/systems/census")
+    return _saved("/systems/census")
 
 
 @router.post("/systems/census/{return_id}/review")
@@ -483,7 +481,7 @@ async def census_review(
     except AppError as exc:
         session.rollback()
         return _census_page(request, session, caller, 422, error=exc.localized(language(request)))
-    return _saved(session, "/systems/census")
+    return _saved("/systems/census")
 
 
 # --- one system (after the fixed paths) --------------------------------------------------
