@@ -52,7 +52,9 @@ Work = Callable[[calls.Call], tuple[dict[str, Any], int, dict[str, Any]]]
 
 
 def data_call(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
-               work: Work) -> Response:
+              work: Work) -> Response:
+    """The protocol of every data call (also used by the base libraries): a live grant and the
+    limits are checked, `work` runs, the call is counted and audited, the answer is signed."""
     try:
         call = calls.begin(session, caller, resource_id, operation, purpose)
         payload, rows, details = work(call)
