@@ -29,9 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, event, func, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BigInteger, Index, Integer, String, Text, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govshare.core.db import Base, UTCDateTime, utcnow
@@ -96,6 +94,7 @@ CONTENT_COLUMNS = (
     "object_id", "outcome", "purpose", "source_ip", "details",
 )
 CHAINED_COLUMNS = (*CONTENT_COLUMNS, "seq", "alg", "prev_hash")
+INSERT_COLUMNS = CONTENT_COLUMNS[1:]  # the database gives the id
 
 
 # --- who did it ---------------------------------------------------------------------------
@@ -131,21 +130,14 @@ class _Pending:
     details: dict[str, Any] = field(default_factory=dict)
     at: datetime = field(default_factory=utcnow)
 
-    def row(self) -> dict[str, Any]:
-        return {
-            "at": self.at,
-            "actor": self.actor.name,
-            "actor_user_id": self.actor.user_id,
-            "department_id": self.actor.department_id,
-            "client_id": self.actor.client_id,
-            "action": self.action,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "outcome": self.outcome,
-            "purpose": self.purpose,
-            "source_ip": self.actor.source_ip,
-            "details": json.dumps(self.details, ensure_ascii=False, sort_keys=True, default=str),
-        }
+    def values(self) -> tuple[Any, ...]:
+        """The record's content in INSERT_COLUMNS order, before the driver's conversions."""
+        actor = self.actor
+        return (
+            self.at, actor.name, actor.user_id, actor.department_id, actor.client_id, self.action,
+            self.object_type, self.object_id, self.outcome, self.purpose, actor.source_ip,
+            json.dumps(self.details, ensure_ascii=False, sort_keys=True, default=str),
+        )
 
 
 def record(
@@ -168,7 +160,7 @@ def record(
             object_id=str(object_id),
             outcome=outcome,
             purpose=purpose,
-            details=mask_structure(details or {}),
+            details=mask_structure(details) if details else {},
         )
     )
 
@@ -177,36 +169,43 @@ def record(
 def _write_before_commit(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
     if pending:
-        _insert_records(session, [item.row() for item in pending])
+        _insert_records(session, pending)
         session.info[WROTE_KEY] = True
 
 
 @dataclass(frozen=True)
 class _RawInsert:
-    """The record INSERT compiled once per dialect, with each column's bind conversion."""
+    """The record INSERT for one dialect, positional, with the bind conversions it needs
+    (only `at` has one on either driver, but the column types decide, not this code)."""
 
     sql: str
-    keys: tuple[str, ...]
-    positional: bool
-    converters: tuple[Any, ...]
+    converters: tuple[tuple[int, Any], ...]  # (position, conversion) where there is one
 
     @classmethod
     def for_dialect(cls, dialect: Any) -> _RawInsert:
-        keys = tuple(c for c in CONTENT_COLUMNS if c != "id")
-        compiled = _RECORD.insert().compile(dialect=dialect, column_keys=list(keys))
-        order = tuple(compiled.positiontup) if compiled.positional else keys
-        converters = tuple(_RECORD.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in order)
-        return cls(str(compiled), order, bool(compiled.positional), converters)
+        mark = "%s" if dialect.name == "postgresql" else "?"
+        marks = ", ".join([mark] * len(INSERT_COLUMNS))
+        sql = f"INSERT INTO audit_record ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
+        converters = tuple(
+            (position, conv) for position, name in enumerate(INSERT_COLUMNS)
+            if (conv := _RECORD.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        )
+        return cls(sql, converters)
 
-    def params(self, row: dict[str, Any]) -> Any:
-        values = [conv(row[k]) if conv else row[k] for k, conv in zip(self.keys, self.converters, strict=True)]
-        return tuple(values) if self.positional else dict(zip(self.keys, values, strict=True))
+    def params(self, item: _Pending) -> tuple[Any, ...]:
+        values = item.values()
+        if not self.converters:
+            return values
+        converted = list(values)
+        for position, conv in self.converters:
+            converted[position] = conv(converted[position])
+        return tuple(converted)
 
 
 _RAW_INSERTS: dict[str, _RawInsert] = {}
 
 
-def _insert_records(session: Session, rows: list[dict[str, Any]]) -> None:
+def _insert_records(session: Session, pending: list[_Pending]) -> None:
     """Inserts on the transaction's DB-API connection. This runs in every audited
     transaction; going through the driver directly keeps it to a few microseconds instead
     of a full SQLAlchemy execution (measured in bench/audit_chain.py)."""
@@ -217,7 +216,10 @@ def _insert_records(session: Session, rows: list[dict[str, Any]]) -> None:
         raw = _RAW_INSERTS[dialect.name] = _RawInsert.for_dialect(dialect)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        cursor.executemany(raw.sql, [raw.params(row) for row in rows])
+        if len(pending) == 1:  # the usual case; executemany would set up a pipeline for one row
+            cursor.execute(raw.sql, raw.params(pending[0]))
+        else:
+            cursor.executemany(raw.sql, [raw.params(item) for item in pending])
     finally:
         cursor.close()
 
@@ -270,70 +272,150 @@ def _hash_alg() -> str:
 # --- sealing ------------------------------------------------------------------------------
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+@dataclass(frozen=True)
+class _SealStatements:
+    """Sealing's statements for one dialect, run on the DB-API cursor. Sealing runs after
+    every audited commit; SQLAlchemy's per-statement work was most of its cost, and these
+    statements are few, fixed and read back only plain columns (bench/audit_chain.py)."""
+
+    lock_head: str
+    create_head: str
+    unsealed: str
+    chain: str
+    converters: tuple[Any, ...]  # result conversion of each content column, as the ORM does it
+    postgresql: bool
+
+    @classmethod
+    def for_dialect(cls, dialect: Any) -> _SealStatements:
+        columns = ", ".join(CONTENT_COLUMNS)
+        converters = tuple(_RECORD.c[c].type.dialect_impl(dialect).result_processor(dialect, None)
+                           for c in CONTENT_COLUMNS)
+        unsealed = f"SELECT {columns} FROM audit_record WHERE seq IS NULL ORDER BY id LIMIT {{}}"
+        if dialect.name == "postgresql":
+            return cls(
+                # The seal's own commit need not wait for the disk: the records it chains are
+                # already durable, and a seal lost in a crash is simply done again.
+                lock_head="SELECT seq, hash, set_config('synchronous_commit', 'off', true) "
+                "FROM audit_head WHERE id = 1 FOR UPDATE",
+                create_head="INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
+                unsealed=unsealed.format("%s"),
+                # One statement chains the whole batch and moves the head, and only if every
+                # record was still unsealed. Its text never changes, so the server prepares it once.
+                chain="WITH chained AS ("
+                " UPDATE audit_record AS r SET seq = v.seq, alg = %s, prev_hash = v.prev_hash, hash = v.hash"
+                " FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash)"
+                " WHERE r.id = v.id AND r.seq IS NULL RETURNING r.id)"
+                " UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1 AND (SELECT count(*) FROM chained) = %s",
+                converters=converters,
+                postgresql=True,
+            )
+        return cls(
+            lock_head="SELECT seq, hash FROM audit_head WHERE id = 1",  # BEGIN IMMEDIATE holds the lock
+            create_head="INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT DO NOTHING",
+            unsealed=unsealed.format("?"),
+            chain="UPDATE audit_record SET seq = ?, alg = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL",
+            converters=converters,
+            postgresql=False,
+        )
+
+
+_SEAL_STATEMENTS: dict[str, _SealStatements] = {}
+
+
+def _seal_statements(dialect: Any) -> _SealStatements:
+    found = _SEAL_STATEMENTS.get(dialect.name)
+    if found is None:
+        found = _SEAL_STATEMENTS[dialect.name] = _SealStatements.for_dialect(dialect)
+    return found
+
+
+def _lock_head(cursor: Any, sql: _SealStatements) -> tuple[int, str]:
     """(last sequence number, last hash), with the head row locked until commit."""
-    locked = select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
-    row = session.execute(locked).first()
+    cursor.execute(sql.lock_head)
+    row = cursor.fetchone()
     if row is None:
         # First seal ever: several sealers may race to create the head row.
-        dialect = session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        session.execute(insert(_HEAD).values(id=1, seq=0, hash=GENESIS).on_conflict_do_nothing())
-        row = session.execute(locked).one()
-    return row.seq, row.hash
+        cursor.execute(sql.create_head, (GENESIS,))
+        cursor.execute(sql.lock_head)
+        row = cursor.fetchone()
+    return row[0], row[1]
+
+
+def _chain(rows: list[tuple[Any, ...]], sql: _SealStatements, seq: int, prev: str,
+           alg: str) -> list[tuple[int, int, str, str]]:
+    """(id, seq, prev_hash, hash) for each unsealed row, continuing the chain at (seq, prev)."""
+    hasher = HASHERS[alg]
+    links = []
+    for raw in rows:
+        fields = {name: conv(value) if conv else value
+                  for name, value, conv in zip(CONTENT_COLUMNS, raw, sql.converters, strict=True)}
+        seq += 1
+        fields.update(seq=seq, alg=alg, prev_hash=prev)
+        digest = hasher(_canonical(fields))
+        links.append((fields["id"], seq, prev, digest))
+        prev = digest
+    return links
+
+
+def _seal_on(connection: Any, limit: int) -> int:
+    """Chains up to `limit` unsealed records on `connection` (a SQLAlchemy Connection in a
+    transaction), in insertion order. The head is locked before the unsealed records are
+    read, so that each statement sees every record sealed before it got the lock: a combined
+    statement would read with a snapshot taken before waiting for the lock, and fork."""
+    sql = _seal_statements(connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        seq, prev = _lock_head(cursor, sql)
+        cursor.execute(sql.unsealed, (limit,))
+        rows = cursor.fetchall()
+        if not rows:
+            return 0
+        alg = _hash_alg()
+        links = _chain(rows, sql, seq, prev, alg)
+        last_seq, last_hash = links[-1][1], links[-1][3]
+        if sql.postgresql:
+            ids, seqs, prevs, hashes = (list(column) for column in zip(*links, strict=True))
+            cursor.execute(sql.chain, (alg, ids, seqs, prevs, hashes, last_seq, last_hash, len(links)))
+            chained = cursor.rowcount == 1
+        else:
+            cursor.executemany(sql.chain, [(s, alg, p, h, rid) for rid, s, p, h in links])
+            chained = cursor.rowcount == len(links)
+            cursor.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last_seq, last_hash))
+        if not chained:  # cannot happen under the head lock; refuse rather than fork
+            raise RuntimeError("audit records changed while being sealed; nothing was sealed")
+        return len(links)
+    finally:
+        cursor.close()
 
 
 def seal_batch(session: Session, limit: int = 5000) -> int:
     """Chains up to `limit` unsealed records in insertion order, in `session`'s transaction."""
-    seq, prev = _lock_head(session)
-    unsealed = session.execute(
-        select(*[_RECORD.c[name] for name in CONTENT_COLUMNS])
-        .where(_RECORD.c.seq.is_(None)).order_by(_RECORD.c.id).limit(limit)
-    ).all()
-    if not unsealed:
-        return 0
-    alg = _hash_alg()
-    updates = []
-    for content in unsealed:
-        seq += 1
-        fields = {**content._mapping, "seq": seq, "alg": alg, "prev_hash": prev}
-        prev = compute_hash(fields)
-        updates.append({"rid": fields["id"], "seq": seq, "alg": alg, "prev_hash": fields["prev_hash"],
-                        "hash": prev})
-    session.execute(
-        _RECORD.update().where(_RECORD.c.id == bindparam("rid"))
-        .values(seq=bindparam("seq"), alg=bindparam("alg"), prev_hash=bindparam("prev_hash"),
-                hash=bindparam("hash")),
-        updates,
-    )
-    session.execute(_HEAD.update().where(_HEAD.c.id == 1).values(seq=seq, hash=prev))
-    return len(updates)
+    return _seal_on(session.connection(), limit)
 
 
 def seal_pending(db: Database, batch: int = 5000) -> int:
     """Seals everything committed so far. Safe to run from any number of processes."""
     total = 0
-    while True:
-        with db.sessions() as session:
-            if db.backend == "postgresql":
-                # Records are already durable; a lost seal is redone on the next run.
-                session.execute(select(func.set_config("synchronous_commit", "off", True)))
-            sealed = seal_batch(session, batch)
-            session.commit()
-        total += sealed
-        if sealed < batch:  # a partial batch means nothing was left
-            return total
+    with db.engine.connect() as connection:
+        while True:
+            with connection.begin():
+                sealed = _seal_on(connection, batch)
+            total += sealed
+            if sealed < batch:  # a partial batch means nothing was left
+                return total
 
 
 class BackgroundSealer:
     """Seals in batches off the request path: woken by audited commits, and every interval
     in case a commit came from another process."""
 
-    def __init__(self, db: Database, interval: float = 0.2, gather: float = 0.02) -> None:
+    def __init__(self, db: Database, interval: float = 0.2, gather: float | None = None) -> None:
         self.db = db
         self.interval = interval
-        # After a wake-up, wait this long for more commits so one seal serves many.
-        self.gather = gather
+        # After a wake-up, wait this long for more commits so one seal serves many: a seal's
+        # cost is mostly its transaction, not its records. A quarter of the interval keeps
+        # records pending well under the interval that operations promise.
+        self.gather = interval / 4 if gather is None else gather
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
