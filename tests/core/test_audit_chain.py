@@ -184,3 +184,126 @@ def test_sealing_is_the_only_update_allowed(db: Database) -> None:
     with pytest.raises((IntegrityError, DBAPIError)), db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_record SET actor = 'mallory' WHERE seq IS NULL")
     assert audit.seal_pending(db) == 1
+
+
+def _leave_unsealed(db: Database, n: int, prefix: str) -> None:
+    """Writes `n` records with a sealer attached but never started, as between two rounds."""
+    db.sealer = audit.BackgroundSealer(db)
+    try:
+        _write(db, n, prefix=prefix)
+    finally:
+        db.sealer = None
+
+
+def _assert_one_chain(db: Database, expected_records: int) -> None:
+    with db.session() as session:
+        report = verify_chain(session)
+        seqs = session.scalars(select(AuditRecord.seq).order_by(AuditRecord.seq)).all()
+        prevs = session.scalars(select(AuditRecord.prev_hash)).all()
+    assert report.ok and report.pending == 0, report
+    assert report.checked == expected_records == len(seqs)
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap, no repeat
+    assert len(set(prevs)) == len(prevs)  # no two records claim the same predecessor
+
+
+def _ids_in_seq_order(db: Database) -> list[int]:
+    with db.session() as session:
+        return list(session.scalars(select(AuditRecord.id).order_by(AuditRecord.seq)).all())
+
+
+def test_a_backlog_is_sealed_in_several_batches_in_order(db: Database) -> None:
+    before = _count(db)
+    _leave_unsealed(db, 7, prefix="backlog")
+    assert audit.seal_pending(db, batch=3) == 7  # batches of 3, 3 and 1
+    _assert_one_chain(db, before + 7)
+    ids = _ids_in_seq_order(db)
+    assert ids == sorted(ids)  # committed one after another: chained in insertion order
+
+
+def test_batches_continue_the_chain_across_seals(db: Database) -> None:
+    _write(db, 2, prefix="first")
+    _leave_unsealed(db, 4, prefix="second")
+    assert audit.seal_pending(db, batch=2) == 4
+    _leave_unsealed(db, 1, prefix="third")
+    assert audit.seal_pending(db) == 1
+    _assert_one_chain(db, _count(db))
+
+
+def test_racing_sealers_seal_each_record_once(db: Database) -> None:
+    before = _count(db)
+    _leave_unsealed(db, 30, prefix="race")
+    sealed: list[int] = []
+    errors: list[BaseException] = []
+
+    def sealer() -> None:
+        try:
+            sealed.append(audit.seal_pending(db, batch=4))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=sealer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert sum(sealed) == 30
+    _assert_one_chain(db, before + 30)
+
+
+def test_concurrent_writers_and_background_sealers_never_fork_the_chain(db: Database) -> None:
+    """As in the web app with two workers: commits wake one sealer, the other seals on its
+    timer, while eight writers commit."""
+    before = _count(db)
+    woken, timed = audit.BackgroundSealer(db, interval=0.05), audit.BackgroundSealer(db, interval=0.02, gather=0)
+    db.sealer = woken
+    woken.start()
+    timed.start()
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            _write(db, 15, prefix=f"bgw{n}")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        db.sealer = None
+        woken.stop()
+        timed.stop()
+    assert not errors, errors
+    _assert_one_chain(db, before + 8 * 15)
+
+
+def test_sealed_records_cannot_be_sealed_again(db: Database) -> None:
+    _write(db, 2, prefix="sealed")
+    for statement in (
+        "UPDATE audit_record SET hash = 'x' WHERE seq = 1",
+        "UPDATE audit_record SET seq = seq + 1000 WHERE seq = 1",
+        "UPDATE audit_record SET prev_hash = NULL, hash = NULL, seq = NULL, alg = NULL WHERE seq = 2",
+    ):
+        with pytest.raises((IntegrityError, DBAPIError)), db.engine.begin() as conn:
+            conn.exec_driver_sql(statement)
+    _assert_one_chain(db, _count(db))
+
+
+def test_sm3_and_sha256_records_share_one_chain(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A node that switches suite keeps one chain: each record names its own algorithm."""
+    from govshare.core.config import reset_settings_cache
+
+    _leave_unsealed(db, 2, prefix="intl")
+    audit.seal_pending(db)
+    monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", "sm")
+    reset_settings_cache()
+    _leave_unsealed(db, 3, prefix="sm")
+    audit.seal_pending(db, batch=2)
+    with db.session() as session:
+        algs = session.scalars(select(AuditRecord.alg).order_by(AuditRecord.seq)).all()
+    assert algs[-5:] == ["sha256", "sha256", "sm3", "sm3", "sm3"]
+    _assert_one_chain(db, _count(db))
