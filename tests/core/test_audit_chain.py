@@ -307,3 +307,17 @@ def test_sm3_and_sha256_records_share_one_chain(db: Database, monkeypatch: pytes
         algs = session.scalars(select(AuditRecord.alg).order_by(AuditRecord.seq)).all()
     assert algs[-5:] == ["sha256", "sha256", "sm3", "sm3", "sm3"]
     _assert_one_chain(db, _count(db))
+
+
+def test_seal_batch_joins_the_callers_transaction(db: Database) -> None:
+    before = _count(db)
+    _leave_unsealed(db, 3, prefix="joined")
+    with db.session() as session:
+        assert audit.seal_batch(session, limit=2) == 2
+        if db.backend == "postgresql":  # only a transaction that just seals commits lazily
+            assert session.scalar(text("SHOW synchronous_commit")) == "on"
+        session.rollback()  # the caller decides: nothing was sealed
+    with db.session() as session:
+        assert verify_chain(session).pending == 3
+        assert audit.seal_batch(session) == 3
+    _assert_one_chain(db, before + 3)

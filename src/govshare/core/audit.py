@@ -279,11 +279,12 @@ class _SealStatements:
     statements are few, fixed and read back only plain columns (bench/audit_chain.py)."""
 
     lock_head: str
+    lock_head_own: str  # the same, in a transaction that only seals
     create_head: str
     unsealed: str
     chain: str
+    move_head: str | None  # None where `chain` moves the head itself
     converters: tuple[Any, ...]  # result conversion of each content column, as the ORM does it
-    postgresql: bool
 
     @classmethod
     def for_dialect(cls, dialect: Any) -> _SealStatements:
@@ -292,11 +293,13 @@ class _SealStatements:
                            for c in CONTENT_COLUMNS)
         unsealed = f"SELECT {columns} FROM audit_record WHERE seq IS NULL ORDER BY id LIMIT {{}}"
         if dialect.name == "postgresql":
+            lock_head = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
             return cls(
-                # The seal's own commit need not wait for the disk: the records it chains are
-                # already durable, and a seal lost in a crash is simply done again.
-                lock_head="SELECT seq, hash, set_config('synchronous_commit', 'off', true) "
-                "FROM audit_head WHERE id = 1 FOR UPDATE",
+                lock_head=lock_head,
+                # A transaction that only seals need not wait for the disk at commit: the
+                # records it chains are already durable, and a seal lost in a crash is done again.
+                lock_head_own=lock_head.replace(
+                    "SELECT seq, hash", "SELECT seq, hash, set_config('synchronous_commit', 'off', true)"),
                 create_head="INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
                 unsealed=unsealed.format("%s"),
                 # One statement chains the whole batch and moves the head, and only if every
@@ -306,16 +309,18 @@ class _SealStatements:
                 " FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[]) AS v(id, seq, prev_hash, hash)"
                 " WHERE r.id = v.id AND r.seq IS NULL RETURNING r.id)"
                 " UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1 AND (SELECT count(*) FROM chained) = %s",
+                move_head=None,
                 converters=converters,
-                postgresql=True,
             )
+        lock_head = "SELECT seq, hash FROM audit_head WHERE id = 1"  # BEGIN IMMEDIATE holds the lock
         return cls(
-            lock_head="SELECT seq, hash FROM audit_head WHERE id = 1",  # BEGIN IMMEDIATE holds the lock
+            lock_head=lock_head,
+            lock_head_own=lock_head,
             create_head="INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT DO NOTHING",
             unsealed=unsealed.format("?"),
             chain="UPDATE audit_record SET seq = ?, alg = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL",
+            move_head="UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
             converters=converters,
-            postgresql=False,
         )
 
 
@@ -329,14 +334,15 @@ def _seal_statements(dialect: Any) -> _SealStatements:
     return found
 
 
-def _lock_head(cursor: Any, sql: _SealStatements) -> tuple[int, str]:
+def _lock_head(cursor: Any, sql: _SealStatements, own_transaction: bool) -> tuple[int, str]:
     """(last sequence number, last hash), with the head row locked until commit."""
-    cursor.execute(sql.lock_head)
+    lock = sql.lock_head_own if own_transaction else sql.lock_head
+    cursor.execute(lock)
     row = cursor.fetchone()
     if row is None:
         # First seal ever: several sealers may race to create the head row.
         cursor.execute(sql.create_head, (GENESIS,))
-        cursor.execute(sql.lock_head)
+        cursor.execute(lock)
         row = cursor.fetchone()
     return row[0], row[1]
 
@@ -357,7 +363,7 @@ def _chain(rows: list[tuple[Any, ...]], sql: _SealStatements, seq: int, prev: st
     return links
 
 
-def _seal_on(connection: Any, limit: int) -> int:
+def _seal_on(connection: Any, limit: int, own_transaction: bool) -> int:
     """Chains up to `limit` unsealed records on `connection` (a SQLAlchemy Connection in a
     transaction), in insertion order. The head is locked before the unsealed records are
     read, so that each statement sees every record sealed before it got the lock: a combined
@@ -365,7 +371,7 @@ def _seal_on(connection: Any, limit: int) -> int:
     sql = _seal_statements(connection.dialect)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        seq, prev = _lock_head(cursor, sql)
+        seq, prev = _lock_head(cursor, sql, own_transaction)
         cursor.execute(sql.unsealed, (limit,))
         rows = cursor.fetchall()
         if not rows:
@@ -373,14 +379,14 @@ def _seal_on(connection: Any, limit: int) -> int:
         alg = _hash_alg()
         links = _chain(rows, sql, seq, prev, alg)
         last_seq, last_hash = links[-1][1], links[-1][3]
-        if sql.postgresql:
+        if sql.move_head is None:
             ids, seqs, prevs, hashes = (list(column) for column in zip(*links, strict=True))
             cursor.execute(sql.chain, (alg, ids, seqs, prevs, hashes, last_seq, last_hash, len(links)))
             chained = cursor.rowcount == 1
         else:
             cursor.executemany(sql.chain, [(s, alg, p, h, rid) for rid, s, p, h in links])
             chained = cursor.rowcount == len(links)
-            cursor.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", (last_seq, last_hash))
+            cursor.execute(sql.move_head, (last_seq, last_hash))
         if not chained:  # cannot happen under the head lock; refuse rather than fork
             raise RuntimeError("audit records changed while being sealed; nothing was sealed")
         return len(links)
@@ -390,7 +396,7 @@ def _seal_on(connection: Any, limit: int) -> int:
 
 def seal_batch(session: Session, limit: int = 5000) -> int:
     """Chains up to `limit` unsealed records in insertion order, in `session`'s transaction."""
-    return _seal_on(session.connection(), limit)
+    return _seal_on(session.connection(), limit, own_transaction=False)
 
 
 def seal_pending(db: Database, batch: int = 5000) -> int:
@@ -399,7 +405,7 @@ def seal_pending(db: Database, batch: int = 5000) -> int:
     with db.engine.connect() as connection:
         while True:
             with connection.begin():
-                sealed = _seal_on(connection, batch)
+                sealed = _seal_on(connection, batch, own_transaction=True)
             total += sealed
             if sealed < batch:  # a partial batch means nothing was left
                 return total
