@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=None, help="writes per measurement")
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    writes = args.writes or (200 if args.quick else 1000)
+    writes = args.writes or (200 if args.quick else 500)
     rounds = 2 if args.quick else 4
     rows = [row for backend in args.backends.split(",") for row in run(backend, writes, rounds)]
     print(f"{'backend':<11} {'writers':>7} {'plain/s':>9} {'audited/s':>10} {'cost':>6} chain")
