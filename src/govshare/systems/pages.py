@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from govshare.core.errors import AppError, InvalidInput
+from govshare.core.errors import AppError, InvalidInput, NotFound
 from govshare.core.i18n import translate
 from govshare.orgs import departments
 from govshare.systems import (
@@ -411,6 +411,8 @@ def _plans_page(
 def _plan_refused(
     request: Request, session: Session, caller: Caller, exc: Exception, row: str
 ) -> Response:
+    if isinstance(exc, NotFound):
+        raise exc  # another department's row answers 404, like everywhere else
     session.rollback()
     return _plans_page(
         request, session, caller, 422, error=_message(exc, language(request)), error_row=row
@@ -643,6 +645,8 @@ async def system_edit(
             data.reason,
         )
     except (AppError, ValidationError) as exc:
+        if isinstance(exc, NotFound):
+            raise
         session.rollback()
         system = inventory.get_system(session, caller.principal, system_id)
         return _edit_page(
@@ -654,6 +658,8 @@ async def system_edit(
 def _system_refused(
     request: Request, session: Session, caller: Caller, system_id: int, exc: Exception, form: str
 ) -> Response:
+    if isinstance(exc, NotFound):
+        raise exc
     session.rollback()
     return _system_page(
         request, session, caller, system_id, 422, error=_message(exc, language(request)), error_form=form
