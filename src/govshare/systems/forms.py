@@ -125,5 +125,11 @@ def system_changes(form: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def without_blanks(form: dict[str, Any]) -> dict[str, Any]:
+    """For a new row: a blank field takes the default."""
+    return {k: v for k, v in form.items() if v != ""}
+
+
 def blanks_as_none(form: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if v != "" else None) for k, v in form.items()}
+    """For an edit: a blank field stays as it is — except a note, which a blank clears."""
+    return {k: (v if v != "" or k == "note" else None) for k, v in form.items()}

@@ -674,7 +674,7 @@ async def system_integration_add(
     session: Session = Depends(db_session),
 ) -> Response:
     """Put the system on its department's integration list (merge into a target, or connect)."""
-    data = forms.blanks_as_none(await _form(request))
+    data = forms.without_blanks(await _form(request))
     try:
         integration.add_item(
             session, caller.actor, caller.principal, IntegrationIn(**{**data, "system_id": system_id})
@@ -691,7 +691,7 @@ async def system_migration_plan(
     caller: Caller = Depends(authorize("systems.plan")),
     session: Session = Depends(db_session),
 ) -> Response:
-    data = forms.blanks_as_none(await _form(request))
+    data = forms.without_blanks(await _form(request))
     try:
         migration.plan(
             session, caller.actor, caller.principal, MigrationIn(**{**data, "system_id": system_id})
