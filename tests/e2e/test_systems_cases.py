@@ -10,14 +10,15 @@ import pytest
 from govshare.core.clock import today
 from tests.e2e.test_admin_departments import sign_in
 from tests.factories import login
-from tests.systems.helpers import plant_zombies
+from tests.systems.helpers import catalog_resources, plant_zombies
 
 pytestmark = pytest.mark.e2e
 
 
-def test_authority_confirms_zombie_and_retires_it(page, live_server: str, world, client) -> None:  # type: ignore[no-untyped-def]
+def test_authority_confirms_zombie_and_retires_it(page, live_server: str, world, client, db) -> None:  # type: ignore[no-untyped-def]
+    held = catalog_resources(db, world.hr.id, "社会保险参保登记信息")
     admin = login(client, "admin")
-    systems = plant_zombies(client, admin, world.hr.id)
+    systems = plant_zombies(client, admin, world.hr.id, held)
     client.post("/api/v1/systems/audit", headers=admin)
     case = next(
         c

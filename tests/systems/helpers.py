@@ -95,20 +95,42 @@ def _deployed(rows: list[dict[str, Any]], every: int = 30) -> list[dict[str, Any
     return rows
 
 
+def catalog_resources(db: Any, department_id: int, *names: str) -> list[str]:
+    """Publishes one catalog resource per name for the department through the catalog's own
+    workflow (as the platform administrator); returns their codes."""
+    from govshare.catalog import workflow
+    from govshare.catalog.schemas import ResourceIn
+    from govshare.cli_support import operator, operator_principal
+    from tests.catalog.conftest import entry
+
+    principal, actor = operator_principal(), operator()
+    codes = []
+    with db.session() as session:
+        for name in names:
+            saved = workflow.create(
+                session, principal, actor, ResourceIn(**entry(name, provider_id=department_id))
+            )
+            workflow.submit(session, principal, actor, saved.resource.id)
+            workflow.publish(session, principal, actor, saved.resource.id, "同意")
+            codes.append(saved.resource.code)
+    return codes
+
+
 def plant_zombies(
-    client: Any, headers: dict[str, str], department_id: int
+    client: Any, headers: dict[str, str], department_id: int, held: list[str]
 ) -> dict[str, dict[str, Any]]:
     """One healthy system and one zombie of every kind, with 400 days of metrics pushed
-    through the API. Returns kind → the created system."""
+    through the API; the healthy one and its replaceable twin hold the catalog resources
+    `held`. Returns kind → the created system."""
     expired = (today() - timedelta(days=400)).isoformat()
     specs: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
-        "healthy": ({"function": HEALTHY_FUNCTION, "resource_codes": ["R001", "R002"]}, {}),
+        "healthy": ({"function": HEALTHY_FUNCTION, "resource_codes": held}, {}),
         "detached": ({}, {"transactions": 0, "data_changes": 0}),
         "replaceable": (
             {
                 "function": "社会保险参保登记、缴费核定、待遇审核发放与基金征缴对账，"
                 "支撑全省参保单位和个人办理社保业务及查询",
-                "resource_codes": ["R001", "R002"],
+                "resource_codes": held,
             },
             {"logins": 100},
         ),

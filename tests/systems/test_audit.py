@@ -15,22 +15,23 @@ from govshare.core.audit import AuditRecord
 from govshare.core.clock import today
 from govshare.core.db import Database
 from tests.factories import login
-from tests.systems.helpers import plant_zombies
+from tests.systems.helpers import catalog_resources, plant_zombies
 
 
 @pytest.fixture
-def planted(client: TestClient, world):  # type: ignore[no-untyped-def]
+def planted(client: TestClient, world, db: Database):  # type: ignore[no-untyped-def]
+    held = catalog_resources(db, world.hr.id, "社会保险参保登记信息", "社会保险缴费信息")
     admin = login(client, "admin")
-    systems = plant_zombies(client, admin, world.hr.id)
+    systems = plant_zombies(client, admin, world.hr.id, held)
     run = client.post("/api/v1/systems/audit", headers=admin)
     assert run.status_code == 201, run.text
-    return admin, systems, run.json()
+    return admin, systems, run.json(), held
 
 
 def test_every_kind_is_flagged_by_its_rule_with_evidence(
     client: TestClient, planted, db: Database
 ) -> None:
-    admin, systems, run = planted
+    admin, systems, run, held = planted
     assert run["systems"] == 6 and run["flagged"] == 5
     flagged = {
         f["system_id"]: f for f in client.get("/api/v1/systems/audit/latest").json()["flagged"]
@@ -43,7 +44,7 @@ def test_every_kind_is_flagged_by_its_rule_with_evidence(
         assert finding["explanation_zh"] and finding["explanation_en"]
     overlap = flagged[systems["replaceable"]["id"]]["evidence"]["replaceable"]
     assert overlap["partner_id"] == systems["healthy"]["id"]
-    assert overlap["shared_resources"] == ["R001", "R002"] and overlap["shared_terms"]
+    assert overlap["shared_resources"] == sorted(held) and overlap["shared_terms"]
     assert "healthy系统" in flagged[systems["replaceable"]["id"]]["explanation_zh"]
     idle = flagged[systems["idle"]["id"]]["evidence"]["idle"]
     assert idle["idle_days"] >= 4 and idle["cpu_pct_max"] == 10
@@ -56,11 +57,12 @@ def test_every_kind_is_flagged_by_its_rule_with_evidence(
     assert details["flagged"] == 5 and details["thresholds"]["detached_days"] == 180
 
 
-def test_thresholds_come_from_node_policy(client: TestClient, world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_thresholds_come_from_node_policy(client: TestClient, world, db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from govshare.core.config import reset_settings_cache
 
+    held = catalog_resources(db, world.hr.id, "社会保险参保登记信息")
     admin = login(client, "admin")
-    systems = plant_zombies(client, admin, world.hr.id)
+    systems = plant_zombies(client, admin, world.hr.id, held)
     monkeypatch.setenv("GOVSHARE_POLICY__ZOMBIE__LOW_USE_USERS", "5")
     reset_settings_cache()
     client.post("/api/v1/systems/audit", headers=admin)
@@ -77,7 +79,7 @@ def _case_of(client: TestClient, system_id: int) -> dict:
 def test_authority_works_a_case_to_retirement_with_a_deferral(
     client: TestClient, planted, world
 ) -> None:
-    admin, systems, _run = planted
+    admin, systems, _run, _held = planted
     case = _case_of(client, systems["detached"]["id"])
     assert case["status"] == "proposed" and case["rules"] == ["detached"]
     base = f"/api/v1/systems/cases/{case['id']}"
@@ -137,7 +139,7 @@ def test_authority_works_a_case_to_retirement_with_a_deferral(
 def test_dismissal_needs_a_reason_and_steps_out_of_order_conflict(
     client: TestClient, planted
 ) -> None:
-    admin, systems, _run = planted
+    admin, systems, _run, _held = planted
     case = _case_of(client, systems["low_use"]["id"])
     base = f"/api/v1/systems/cases/{case['id']}"
     assert (
@@ -164,7 +166,7 @@ def test_dismissal_needs_a_reason_and_steps_out_of_order_conflict(
 
 
 def test_other_departments_cases_are_hidden(client: TestClient, planted) -> None:
-    _admin, systems, _run = planted
+    _admin, systems, _run, _held = planted
     police = login(client, "police.officer")
     assert client.get("/api/v1/systems/cases").json() == []
     case_id = 1

@@ -73,7 +73,7 @@ def test_template_and_missing_file(world, tmp_path: Path) -> None:
     out = tmp_path / "form.xlsx"
     assert (
         _json(runner.invoke(app, ["systems", "template", str(out), "--format", "json"]))["columns"]
-        == 25
+        == 24  # 已接入共享交换平台 is derived now, no longer a column
     )
     result = runner.invoke(app, ["systems", "metrics", str(tmp_path / "nope.csv")])
     assert result.exit_code == 1 and "no such file" in result.stderr

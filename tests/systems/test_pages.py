@@ -9,15 +9,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import login
-from tests.systems.helpers import census_row, census_xlsx, plant_zombies
+from tests.systems.helpers import catalog_resources, census_row, census_xlsx, plant_zombies
 
 
 @pytest.fixture
-def audited(client: TestClient, world):  # type: ignore[no-untyped-def]
+def audited(client: TestClient, world, db):  # type: ignore[no-untyped-def]
+    held = catalog_resources(db, world.hr.id, "社会保险参保登记信息", "社会保险缴费信息")
     admin = login(client, "admin")
-    systems = plant_zombies(client, admin, world.hr.id)
+    systems = plant_zombies(client, admin, world.hr.id, held)
     client.post("/api/v1/systems/audit", headers=admin)
-    return admin, systems
+    return admin, systems, held
 
 
 @pytest.mark.parametrize(
@@ -34,11 +35,13 @@ def test_pages_render_in_both_languages(client: TestClient, audited, path: str) 
 
 
 def test_system_page_shows_metrics_findings_and_evidence(client: TestClient, audited) -> None:
-    _admin, systems = audited
+    _admin, systems, held = audited
     page = client.get(f"/systems/{systems['replaceable']['id']}")
     assert page.status_code == 200
     assert "data-chart" in page.text and "功能可替代" in page.text
-    assert "shared_resources" in page.text and "R001" in page.text
+    assert "shared_resources" in page.text and held[0] in page.text
+    # each held resource by its catalog name, linked to its catalog page
+    assert re.search(r'<a href="/catalog/resources/\d+">社会保险参保登记信息</a>', page.text)
     assert "healthy系统" in page.text  # the pair is named
 
 
@@ -64,7 +67,7 @@ def test_census_page_shows_every_problem(client: TestClient, world) -> None:
 
 
 def test_case_form_refuses_confirmation_without_deadline(client: TestClient, audited) -> None:
-    admin, _systems = audited
+    admin, _systems, _held = audited
     case_id = client.get("/api/v1/systems/cases").json()[0]["id"]
     page = client.post(
         f"/systems/cases/{case_id}/decision",
@@ -74,7 +77,7 @@ def test_case_form_refuses_confirmation_without_deadline(client: TestClient, aud
 
 
 def test_other_departments_system_page_is_not_found(client: TestClient, audited) -> None:
-    _admin, systems = audited
+    _admin, systems, _held = audited
     login(client, "police.officer")
     assert client.get(f"/systems/{systems['healthy']['id']}").status_code == 404
 

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from govshare.core.clock import today
+from govshare.core.db import Database
 from tests.factories import login
-from tests.systems.helpers import system_payload
+from tests.systems.helpers import catalog_resources, system_payload
 
 
 def _system(client: TestClient, headers: dict[str, str], dept: int, name: str, **extra) -> int:  # type: ignore[no-untyped-def]
@@ -21,9 +22,27 @@ def _system(client: TestClient, headers: dict[str, str], dept: int, name: str, *
     return response.json()["id"]
 
 
-def test_integration_list_progress_and_export(client: TestClient, world) -> None:
+def _serve_on_exchange(db: Database, code: str) -> None:
+    """The provider registers an interface for the resource on the exchange (its own service)."""
+    from govshare.catalog.resources import find_by_code
+    from govshare.cli_support import operator, operator_principal
+    from govshare.exchange import datasets
+
+    with db.session() as session:
+        resource = find_by_code(session, operator_principal(), code)
+        datasets.configure(
+            session,
+            operator_principal(),
+            operator(),
+            resource.id,
+            datasets.DatasetSettings(endpoint_url="https://hr.example.gov.cn/api/insured"),
+        )
+
+
+def test_integration_list_progress_and_export(client: TestClient, world, db: Database) -> None:
+    (code,) = catalog_resources(db, world.hr.id, "社会保险参保登记信息")
     officer = login(client, "hr.officer")
-    big = _system(client, officer, world.hr.id, "人社一体化平台")
+    big = _system(client, officer, world.hr.id, "人社一体化平台", resource_codes=[code])
     small = _system(client, officer, world.hr.id, "劳动仲裁案件系统")
     late = (today() - timedelta(days=5)).isoformat()
     merge = client.post(
@@ -45,14 +64,29 @@ def test_integration_list_progress_and_export(client: TestClient, world) -> None
     assert client.get(f"/api/v1/systems/{small}").json()["system"]["state"] == "integrating"
     items = {i["system_id"]: i for i in client.get("/api/v1/systems/integration").json()}
     assert items[small]["overdue"] is True and items[small]["target_name"] == "人社一体化平台"
-    assert items[big]["overdue"] is False
+    assert items[big]["overdue"] is False and items[big]["connected"] is False
+
+    # "connected" is the exchange's answer: a department cannot declare it done
+    refused = client.post(
+        f"/api/v1/systems/integration/{connect.json()['id']}/progress",
+        json={"progress": 100},
+        headers=officer,
+    )
+    assert refused.status_code == 422 and "not on the exchange" in refused.json()["error"]["message"]
+    assert client.get(f"/api/v1/systems/{big}").json()["system"]["exchange_connected"] is False
+
+    _serve_on_exchange(db, code)
+    answer = client.get(f"/api/v1/systems/{big}").json()
+    assert answer["system"]["exchange_connected"] is True and answer["exchange_evidence"] == [code]
+    row = {i["system_id"]: i for i in client.get("/api/v1/systems/integration").json()}[big]
+    assert (row["connected"], row["status"], row["progress"]) == (True, "done", 100)
+    assert row["reported_progress"] == 0  # what the department reported stays visible
     done = client.post(
         f"/api/v1/systems/integration/{connect.json()['id']}/progress",
         json={"progress": 100},
         headers=officer,
     )
-    assert done.json()["status"] == "done"
-    assert client.get(f"/api/v1/systems/{big}").json()["system"]["exchange_connected"] is True
+    assert done.status_code == 200 and done.json()["status"] == "done"
     export = client.get("/api/v1/systems/integration.xlsx")
     sheet = load_workbook(io.BytesIO(export.content)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -17,6 +17,8 @@ from govshare.systems import (
     assessment,
     cases,
     census_import,
+    exchange_link,
+    holdings,
     integration,
     inventory,
     metrics,
@@ -28,8 +30,10 @@ from govshare.systems.schemas import (
     DecisionIn,
     DeferralDecisionIn,
     DeferralIn,
+    IntegrationEdit,
     IntegrationIn,
     MetricsPush,
+    MigrationEdit,
     MigrationIn,
     MigrationStatusIn,
     ProgressIn,
@@ -55,6 +59,13 @@ async def _read(upload: UploadFile) -> bytes:
 # --- inventory --------------------------------------------------------------------------
 
 
+def _out(system: Any, links: exchange_link.Connections) -> SystemOut:
+    """The system with its derived exchange connection."""
+    return SystemOut.model_validate(system).model_copy(
+        update={"exchange_connected": links.connected(system)}
+    )
+
+
 @router.get("", summary="System inventory 信息系统台账")
 def list_systems(
     department_id: int | None = None,
@@ -68,8 +79,9 @@ def list_systems(
     rows, total = inventory.list_systems(
         session, caller.principal, department_id, state, network, q, page.limit, page.offset
     )
+    links = exchange_link.Connections(session)
     return Page(
-        items=[SystemOut.model_validate(s) for s in rows],
+        items=[_out(s, links) for s in rows],
         total=total,
         limit=page.limit,
         offset=page.offset,
@@ -82,9 +94,8 @@ def create_system(
     caller: Caller = Depends(authorize("systems.write")),
     session: Session = Depends(db_session),
 ) -> SystemOut:
-    return SystemOut.model_validate(
-        inventory.create_system(session, caller.actor, caller.principal, data)
-    )
+    system = inventory.create_system(session, caller.actor, caller.principal, data)
+    return _out(system, exchange_link.Connections(session))
 
 
 @router.get("/census/template", summary="Census form 普查表模板")
@@ -352,6 +363,17 @@ def integration_progress(
     return {"id": item.id, "progress": item.progress, "status": item.status.value}
 
 
+@router.patch("/integration/{item_id}", summary="Edit a list row 修改整合清单条目")
+def integration_edit(
+    item_id: int,
+    data: IntegrationEdit,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
+    item = integration.edit_item(session, caller.actor, caller.principal, item_id, data)
+    return {"id": item.id, "progress": item.progress, "status": item.status.value}
+
+
 @router.get("/migrations", summary="Network migrations 网络迁移")
 def migrations(
     caller: Caller = Depends(authorize("systems.read")), session: Session = Depends(db_session)
@@ -380,6 +402,28 @@ def migration_status(
     return {"id": row.id, "status": row.status.value}
 
 
+@router.patch("/migrations/{migration_id}", summary="Edit a migration 修改迁移计划")
+def migration_edit(
+    migration_id: int,
+    data: MigrationEdit,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> dict[str, Any]:
+    row = migration.edit(session, caller.actor, caller.principal, migration_id, data)
+    return {"id": row.id, "target": row.target.value, "status": row.status.value}
+
+
+@router.get("/resources", summary="Held catalog resources 持有的目录资源")
+def held_resources(
+    unresolved: bool = False,
+    caller: Caller = Depends(authorize("systems.read")),
+    session: Session = Depends(db_session),
+) -> list[dict[str, Any]]:
+    """Every visible system's held resources; `unresolved=true`: only the codes the catalog
+    does not know (carried over from the free-text list)."""
+    return holdings.links(session, caller.principal, unresolved=unresolved)
+
+
 # --- one system (after the fixed paths above) ---------------------------------------------
 
 
@@ -391,8 +435,14 @@ def get_system(
 ) -> dict[str, Any]:
     system = inventory.get_system(session, caller.principal, system_id)
     latest = assessment.latest_assessment(session, system.id)
+    links = exchange_link.Connections(session)
     return {
-        "system": SystemOut.model_validate(system).model_dump(mode="json"),
+        "system": _out(system, links).model_dump(mode="json"),
+        "held_resources": [
+            {"code": h.code, "resource_id": h.resource_id, "name": h.name, "resolved": h.resolved}
+            for h in holdings.describe(session, caller.principal, system)
+        ],
+        "exchange_evidence": links.served_codes(system),
         "history": [
             {"at": h.at, "actor": h.actor, "reason": h.reason, "changes": h.changes}
             for h in inventory.history(session, system.id)
@@ -416,7 +466,7 @@ def update_system(
     system = inventory.update_system(
         session, caller.actor, caller.principal, system_id, changes, data.reason
     )
-    return SystemOut.model_validate(system)
+    return _out(system, exchange_link.Connections(session))
 
 
 @router.get("/{system_id}/metrics", summary="Daily metrics 运行指标")

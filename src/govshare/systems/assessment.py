@@ -20,7 +20,7 @@ from govshare.core import audit
 from govshare.core.audit import Actor
 from govshare.core.clock import today
 from govshare.core.config import ZombiePolicy, get_settings
-from govshare.systems import metrics, zombie
+from govshare.systems import holdings, metrics, zombie
 from govshare.systems.models import (
     Assessment,
     AuditRun,
@@ -51,9 +51,9 @@ def _systems_frame(session: Session) -> tuple[pl.DataFrame, dict[int, str]]:
             InformationSystem.users,
             InformationSystem.om_contract_expiry,
             InformationSystem.business_retired,
-            InformationSystem.resource_codes,
         ).where(InformationSystem.state.in_(AUDITED_STATES))
     ).all()
+    held = holdings.codes_by_system(session)  # the overlap rule compares held resources too
     frame = pl.DataFrame(
         [
             (
@@ -62,7 +62,7 @@ def _systems_frame(session: Session) -> tuple[pl.DataFrame, dict[int, str]]:
                 r.users,
                 r.om_contract_expiry,
                 r.business_retired,
-                list(r.resource_codes or []),
+                held.get(r.id, []),
             )
             for r in rows
         ],

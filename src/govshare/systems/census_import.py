@@ -26,7 +26,7 @@ from govshare.core.auth import Principal
 from govshare.core.clock import today
 from govshare.core.errors import AppError, InvalidInput, NotFound
 from govshare.orgs import departments
-from govshare.systems import inventory
+from govshare.systems import holdings, inventory
 from govshare.systems.models import (
     CensusReturn,
     Frequency,
@@ -59,7 +59,6 @@ STATE = {
     "下线中": Lifecycle.RETIRING,
     "已下线": Lifecycle.RETIRED,
 }
-YES = {"是": True, "否": False, "yes": True, "no": False, "": False}
 
 
 @dataclass(frozen=True)
@@ -96,8 +95,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("state", "状态", False, "choice", STATE),
     Column("linked_codes", "关联系统编号", False, "list"),
     Column("resource_codes", "目录资源代码", False, "list"),
-    Column("exchange_connected", "已接入共享交换平台", False, "choice", YES),
 )
+# Column Y (已接入共享交换平台) of the first form is gone: being connected is derived from the
+# held resources (systems.exchange_link). A value left in it by an old form is ignored.
 BY_KEY = {c.key: c for c in COLUMNS}
 
 
@@ -196,6 +196,7 @@ class _Reader:
         self.principal = principal
         self.problems: list[Problem] = []
         self.departments: dict[str, int | AppError] = {}
+        self.resolve = holdings.Resolver(session, principal)
 
     def problem(self, row: int, key: str, en: str, zh: str) -> None:
         index = next(i for i, c in enumerate(COLUMNS, start=1) if c.key == key)
@@ -297,6 +298,7 @@ def read_census(
             rows.append((number, found))
     _duplicates(reader, rows)
     _foreign_codes(session, reader, rows)
+    _catalog_codes(session, reader, rows)
     if reader.problems:
         first = reader.problems[0]
         raise InvalidInput(
@@ -342,6 +344,22 @@ def _foreign_codes(session: Session, reader: _Reader, rows: list[tuple[int, Syst
                 "code",
                 "is not a system of the department in column A",
                 "不是 A 列所填部门的信息系统",
+            )
+
+
+def _catalog_codes(session: Session, reader: _Reader, rows: list[tuple[int, SystemIn]]) -> None:
+    """Held resources must be in the catalog; a code the system already holds may stay."""
+    for number, data in rows:
+        unknown = reader.resolve.unknown(data.resource_codes)
+        if unknown:
+            existing = _existing(session, data)
+            unknown = reader.resolve.unknown(unknown, existing.resource_codes if existing else [])
+        if unknown:
+            reader.problem(
+                number,
+                "resource_codes",
+                f"names resources not in the catalog: {', '.join(unknown)}",
+                f"所填信息资源不在目录中：{'、'.join(unknown)}",
             )
 
 

@@ -16,6 +16,7 @@ from govshare.systems import (
     assessment,
     cases,
     census_import,
+    holdings,
     integration,
     inventory,
     metrics,
@@ -212,3 +213,33 @@ def list_cases(status: CaseStatus = typer.Option(None), fmt: str = FormatOption)
             ],
             fmt,
         )
+
+
+@systems_app.command("resources")
+def held_resources(
+    system: str = typer.Argument(None, help="a system code (default: every system)"),
+    hold: list[str] = typer.Option(
+        None, "--hold", help="catalog resource code the system holds; repeat; replaces its list"
+    ),
+    unresolved: bool = typer.Option(False, help="only codes the catalog does not know"),
+    reason: str = typer.Option("", help="why the list changes (kept in the system's history)"),
+    fmt: str = FormatOption,
+) -> None:
+    """List the catalog resources systems hold, or set one system's (codes are checked
+    against the catalog: an unknown code is refused)."""
+    if hold and not system:
+        fail("--hold needs the system's code")
+    with unit_of_work() as session:
+        principal = operator_principal()
+        ids = None
+        if system:
+            found = inventory.by_codes(session, [system]).get(system)
+            if found is None:
+                fail(f"no system with code {system!r}")
+            ids = [found.id]
+            if hold:
+                inventory.update_system(
+                    session, operator(), principal, found.id, {"resource_codes": hold}, reason
+                )
+                session.flush()
+        emit(holdings.links(session, principal, ids, unresolved), fmt)

@@ -11,6 +11,7 @@ from datetime import timedelta
 import polars as pl
 from sqlalchemy.orm import Session
 
+from govshare.catalog import resources
 from govshare.cli_support import operator_principal
 from govshare.core.audit import Actor
 from govshare.core.clock import today
@@ -67,7 +68,7 @@ def build(
         return
     as_of = today() - timedelta(days=1)
     data = synthetic.generate(n, days, as_of, seed=rng.randrange(10**6))
-    rows = _systems(rng, data.systems, depts, as_of)
+    rows = _systems(rng, data.systems, depts, as_of, _catalog_codes(session))
     ids = inventory.bulk_register(session, actor, rows, "demo")
     mapping = pl.DataFrame({"system_id": data.systems["system_id"], "db_id": ids})
     frame = (
@@ -79,7 +80,24 @@ def build(
     _plans(session, actor, rng)
 
 
-def _systems(rng: random.Random, frame: pl.DataFrame, depts: list, as_of) -> list[SystemIn]:  # type: ignore[no-untyped-def]
+def _catalog_codes(session: Session) -> list[str]:
+    """The demo catalog's published resources (the catalog demo runs first)."""
+    entries, _ = resources.department_entries(session, operator_principal(), limit=1_000_000)
+    return sorted(r.code for r in entries if r.published_version_id is not None)
+
+
+def _held(synthetic_codes: list[str], catalog: list[str]) -> list[str]:
+    """Synthetic resource codes (R000000–R999999) mapped onto real catalog codes, the same
+    code always to the same resource, so systems planted as overlapping still share theirs.
+    Without a catalog, systems hold nothing."""
+    if not catalog:
+        return []
+    return list(dict.fromkeys(catalog[int(code[1:]) % len(catalog)] for code in synthetic_codes))
+
+
+def _systems(  # type: ignore[no-untyped-def]
+    rng: random.Random, frame: pl.DataFrame, depts: list, as_of, catalog: list[str]
+) -> list[SystemIn]:
     out: list[SystemIn] = []
     seen: set[tuple[int, str]] = set()
     for i, row in enumerate(frame.iter_rows(named=True)):
@@ -115,8 +133,7 @@ def _systems(rng: random.Random, frame: pl.DataFrame, depts: list, as_of) -> lis
                 hosting=rng.choice(("政务云", "自建机房", "托管")),
                 state=Lifecycle.IN_USE,
                 business_retired=row["business_retired"],
-                resource_codes=row["resource_codes"],
-                exchange_connected=rng.random() < 0.4,
+                resource_codes=_held(row["resource_codes"], catalog),
             )
         )
     return out
@@ -197,7 +214,7 @@ def _plans(session: Session, actor: Actor, rng: random.Random) -> None:
                 item.id,
                 ProgressIn(progress=rng.choice((0, 20, 50, 80, 100))),
             )
-        if not big.exchange_connected:
+        if big.resource_codes:  # connected or not is the exchange's answer (exchange_link)
             integration.add_item(
                 session,
                 actor,

@@ -17,7 +17,7 @@ from govshare.core.audit import Actor
 from govshare.core.auth import Principal
 from govshare.core.clock import today
 from govshare.core.errors import Conflict, InvalidInput, NotFound
-from govshare.systems import inventory
+from govshare.systems import exchange_link, inventory
 from govshare.systems.models import (
     InformationSystem,
     IntegrationAction,
@@ -25,7 +25,7 @@ from govshare.systems.models import (
     Lifecycle,
     PlanStatus,
 )
-from govshare.systems.schemas import IntegrationIn, ProgressIn
+from govshare.systems.schemas import IntegrationEdit, IntegrationIn, ProgressIn
 
 HEADERS = (
     "序号",
@@ -52,24 +52,30 @@ def overdue(deadline: date, status: PlanStatus) -> bool:
     return status in (PlanStatus.PLANNED, PlanStatus.IN_PROGRESS) and deadline < today()
 
 
+def _check_target(
+    session: Session, principal: Principal, system: InformationSystem, target_id: int | None
+) -> None:
+    if target_id is None or target_id == system.id:
+        raise InvalidInput(
+            "a merge needs a target system other than itself",
+            "整合须指定另一个目标系统",
+            field="target_system_id",
+        )
+    target = inventory.get_system(session, principal, target_id)
+    if target.department_id != system.department_id:
+        raise InvalidInput(
+            "the target must be a system of the same department",
+            "目标系统须属于同一部门",
+            field="target_system_id",
+        )
+
+
 def add_item(
     session: Session, actor: Actor, principal: Principal, data: IntegrationIn
 ) -> IntegrationItem:
     system = inventory.get_system(session, principal, data.system_id)
     if data.action == IntegrationAction.MERGE:
-        if data.target_system_id is None or data.target_system_id == system.id:
-            raise InvalidInput(
-                "a merge needs a target system other than itself",
-                "整合须指定另一个目标系统",
-                field="target_system_id",
-            )
-        target = inventory.get_system(session, principal, data.target_system_id)
-        if target.department_id != system.department_id:
-            raise InvalidInput(
-                "the target must be a system of the same department",
-                "目标系统须属于同一部门",
-                field="target_system_id",
-            )
+        _check_target(session, principal, system, data.target_system_id)
     if session.scalar(
         select(IntegrationItem).where(
             IntegrationItem.system_id == system.id, IntegrationItem.action == data.action
@@ -106,39 +112,67 @@ def add_item(
     return item
 
 
-def update_progress(
-    session: Session, actor: Actor, principal: Principal, item_id: int, data: ProgressIn
+def _require_connected(session: Session, system: InformationSystem) -> None:
+    """A "connect" row is done only when the exchange shows it: a held resource served there."""
+    if not exchange_link.connected(session, system):
+        raise InvalidInput(
+            f"{system.name} is not on the exchange yet: none of its held catalog resources has a "
+            "live dataset or an interface there",
+            f"{system.name} 尚未接入交换平台：其持有的目录资源在交换平台上均无数据集或接口",
+            field="status",
+        )
+
+
+def edit_item(
+    session: Session, actor: Actor, principal: Principal, item_id: int, data: IntegrationEdit
 ) -> IntegrationItem:
+    """Change a row: target (merge only), deadline, progress and status, note."""
     item = session.get(IntegrationItem, item_id)
     if item is None:
         raise NotFound(
             f"integration item {item_id} does not exist", f"整合清单条目 {item_id} 不存在"
         )
     system = inventory.get_system(session, principal, item.system_id)
-    item.progress = data.progress
-    item.status = data.status or (
-        PlanStatus.DONE if data.progress == 100 else PlanStatus.IN_PROGRESS
-    )
+    changes = data.model_dump(exclude_unset=True)
+    if "target_system_id" in changes:
+        if item.action != IntegrationAction.MERGE:
+            raise InvalidInput(
+                "only a merge has a target system", "只有整合并入才有目标系统", field="target_system_id"
+            )
+        _check_target(session, principal, system, data.target_system_id)
+        item.target_system_id = data.target_system_id
+    if data.deadline is not None:
+        item.deadline = data.deadline
+    if data.progress is not None:
+        item.progress = data.progress
+    if data.status is not None:
+        item.status = data.status
+    elif data.progress is not None:
+        item.status = PlanStatus.DONE if data.progress == 100 else PlanStatus.IN_PROGRESS
+    if item.status == PlanStatus.DONE:
+        if item.action == IntegrationAction.CONNECT:
+            _require_connected(session, system)
+        item.progress = 100
     if data.note is not None:
         item.note = data.note
-    if (
-        item.status == PlanStatus.DONE
-        and item.action == IntegrationAction.CONNECT
-        and not system.exchange_connected
-    ):
-        inventory.apply_changes(
-            session, actor, system, {"exchange_connected": True}, f"integration item {item.id}"
-        )
     session.flush()
     audit.record(
         session,
         actor,
-        "integration.progress",
+        "integration.edit",
         object_type="integration_item",
         object_id=item.id,
-        details={"progress": item.progress, "status": item.status.value},
+        details={**data.model_dump(mode="json", exclude_unset=True), "status": item.status.value},
     )
     return item
+
+
+def update_progress(
+    session: Session, actor: Actor, principal: Principal, item_id: int, data: ProgressIn
+) -> IntegrationItem:
+    return edit_item(
+        session, actor, principal, item_id, IntegrationEdit(**data.model_dump(exclude_unset=True))
+    )
 
 
 def list_items(
@@ -156,23 +190,39 @@ def list_items(
     rows = session.execute(
         query.order_by(IntegrationItem.department_id, IntegrationItem.deadline, IntegrationItem.id)
     )
-    return [
-        {
-            "id": i.id,
-            "department_id": i.department_id,
-            "system_id": s.id,
-            "system_code": s.code,
-            "system_name": s.name,
-            "action": i.action.value,
-            "target_name": t or "",
-            "deadline": i.deadline,
-            "progress": i.progress,
-            "status": i.status.value,
-            "overdue": overdue(i.deadline, i.status),
-            "note": i.note,
-        }
-        for i, s, t in rows
-    ]
+    links = exchange_link.Connections(session)
+    out = []
+    for i, s, t in rows:
+        progress, status = i.progress, i.status
+        connected = None
+        if i.action == IntegrationAction.CONNECT:
+            # the exchange decides whether a system is connected, not the form
+            connected = links.connected(s)
+            if connected and status != PlanStatus.EXEMPTED:
+                progress, status = 100, PlanStatus.DONE
+            elif not connected and status == PlanStatus.DONE:
+                status = PlanStatus.IN_PROGRESS  # was done, its resources left the exchange
+                progress = min(progress, 99)
+        out.append(
+            {
+                "id": i.id,
+                "department_id": i.department_id,
+                "system_id": s.id,
+                "system_code": s.code,
+                "system_name": s.name,
+                "action": i.action.value,
+                "target_system_id": i.target_system_id,
+                "target_name": t or "",
+                "deadline": i.deadline,
+                "progress": progress,
+                "status": status.value,
+                "reported_progress": i.progress,
+                "connected": connected,
+                "overdue": overdue(i.deadline, status),
+                "note": i.note,
+            }
+        )
+    return out
 
 
 def export_xlsx(items: list[dict[str, Any]], title: str) -> bytes:

@@ -19,7 +19,14 @@ from govshare.core.auth import Principal
 from govshare.core.clock import today
 from govshare.core.errors import Conflict, InvalidInput, NotFound
 from govshare.orgs import departments
-from govshare.systems.models import InformationSystem, InformationSystemChange, Lifecycle, Network
+from govshare.systems import holdings
+from govshare.systems.models import (
+    HeldResource,
+    InformationSystem,
+    InformationSystemChange,
+    Lifecycle,
+    Network,
+)
 from govshare.systems.schemas import SystemIn
 
 
@@ -60,14 +67,21 @@ def by_codes(session: Session, codes: list[str]) -> dict[str, InformationSystem]
     return found
 
 
-def _check(data: SystemIn) -> None:
-    if data.approval_date and data.approval_date > today():
+REQUIRED = ("name", "function", "users", "frequency", "network", "state")  # never cleared
+
+
+def _check(values: dict[str, Any]) -> None:
+    """The rules a system's fields keep together, on create and on every edit."""
+    for key in REQUIRED:
+        if key in values and values[key] in (None, ""):
+            raise InvalidInput(f"{key} is required", f"{key} 为必填项", field=key)
+    if values.get("approval_date") and values["approval_date"] > today():
         raise InvalidInput(
-            f"approval_date {data.approval_date} is in the future",
+            f"approval_date {values['approval_date']} is in the future",
             "审批时间不能晚于今天",
             field="approval_date",
         )
-    if data.network == Network.DEDICATED and not data.dedicated_network.strip():
+    if values.get("network") == Network.DEDICATED and not (values.get("dedicated_network") or "").strip():
         raise InvalidInput(
             "a dedicated network needs its name",
             "部署在业务专网的系统须填写专网名称",
@@ -94,7 +108,7 @@ def next_code(session: Session, department_id: int) -> str:
 
 
 def _values(data: SystemIn) -> dict[str, Any]:
-    values = data.model_dump(exclude={"code"})
+    values = data.model_dump(exclude={"code", "resource_codes"})
     values["name"] = values["name"].strip()
     return values
 
@@ -104,7 +118,8 @@ def create_system(
 ) -> InformationSystem:
     require_department(principal, data.department_id)
     departments.get_department(session, data.department_id)
-    _check(data)
+    _check(data.model_dump())
+    held = holdings.require_known(session, principal, data.resource_codes)
     clash = session.scalar(
         select(InformationSystem).where(
             or_(
@@ -124,6 +139,7 @@ def create_system(
         code=data.code or next_code(session, data.department_id), **_values(data)
     )
     session.add(system)
+    holdings.replace(session, system, held, actor.name)
     session.flush()
     audit.record(
         session,
@@ -131,7 +147,12 @@ def create_system(
         "system.create",
         object_type="info_system",
         object_id=system.id,
-        details={"code": system.code, "name": system.name, "department_id": system.department_id},
+        details={
+            "code": system.code,
+            "name": system.name,
+            "department_id": system.department_id,
+            "resource_codes": held,
+        },
     )
     return system
 
@@ -151,7 +172,10 @@ def apply_changes(
     changes: dict[str, Any],
     reason: str = "",
 ) -> dict[str, Any]:
-    """Set fields and keep what they were: the system's history and the audit chain."""
+    """Set fields and keep what they were: the system's history and the audit chain. Held
+    resource codes (already checked by the caller) become links (holdings.replace)."""
+    if "resource_codes" in changes:
+        changes = {**changes, "resource_codes": holdings.normalise(changes["resource_codes"] or [])}
     diff = {
         k: {"from": _plain(getattr(system, k)), "to": _plain(v)}
         for k, v in changes.items()
@@ -160,7 +184,10 @@ def apply_changes(
     if not diff:
         return diff
     for key, value in changes.items():
-        setattr(system, key, value)
+        if key == "resource_codes":
+            holdings.replace(session, system, value, actor.name)
+        else:
+            setattr(system, key, value)
     session.add(
         InformationSystemChange(system_id=system.id, actor=actor.name, reason=reason, changes=diff)
     )
@@ -185,14 +212,19 @@ def update_system(
     reason: str = "",
 ) -> InformationSystem:
     system = get_system(session, principal, system_id)
-    if changes.get("network") == Network.DEDICATED and not (
-        changes.get("dedicated_network") or system.dedicated_network
-    ):
-        raise InvalidInput(
-            "a dedicated network needs its name",
-            "部署在业务专网的系统须填写专网名称",
-            field="dedicated_network",
-        )
+    merged = {
+        "network": system.network,
+        "dedicated_network": system.dedicated_network,
+        **changes,
+    }
+    _check(merged)
+    if "resource_codes" in changes:
+        changes = {
+            **changes,
+            "resource_codes": holdings.require_known(
+                session, principal, changes["resource_codes"] or [], held=system.resource_codes
+            ),
+        }
     apply_changes(session, actor, system, changes, reason)
     return system
 
@@ -257,7 +289,14 @@ def bulk_register(session: Session, actor: Actor, rows: list[SystemIn], source: 
     """Register many systems in one statement (demo loads, large census migrations): the
     same checks as create_system, one audit record for the batch. Returns the new ids in order."""
     for data in rows:
-        _check(data)
+        _check(data.model_dump())
+    resolve = holdings.Resolver(session, holdings.READER)  # one catalog look-up per code
+    held = []
+    for data in rows:
+        unknown = resolve.unknown(data.resource_codes)
+        if unknown:
+            raise holdings.refused(unknown)
+        held.append(holdings.normalise(data.resource_codes))
     values = [{"code": data.code, **_values(data)} for data in rows]
     if any(not v["code"] for v in values):
         raise InvalidInput(
@@ -266,6 +305,13 @@ def bulk_register(session: Session, actor: Actor, rows: list[SystemIn], source: 
     session.execute(insert(InformationSystem), values)
     codes = [v["code"] for v in values]
     ids = {s.code: s.id for s in by_codes(session, codes).values()}
+    links = [
+        {"system_id": ids[code], "resource_code": c, "linked_by": actor.name}
+        for code, held_codes in zip(codes, held, strict=True)
+        for c in held_codes
+    ]
+    if links:
+        session.execute(insert(HeldResource), links)
     audit.record(
         session,
         actor,

@@ -16,7 +16,7 @@ from govshare.core.errors import Conflict, InvalidInput, NotFound
 from govshare.systems import inventory
 from govshare.systems.integration import overdue
 from govshare.systems.models import InformationSystem, Network, NetworkMigration, PlanStatus
-from govshare.systems.schemas import MigrationIn, MigrationStatusIn
+from govshare.systems.schemas import MigrationEdit, MigrationIn, MigrationStatusIn
 
 TARGETS = (Network.INTRANET, Network.EXTRANET)
 
@@ -64,36 +64,62 @@ def plan(
     return row
 
 
-def set_status(
-    session: Session, actor: Actor, principal: Principal, migration_id: int, data: MigrationStatusIn
+def edit(
+    session: Session, actor: Actor, principal: Principal, migration_id: int, data: MigrationEdit
 ) -> NetworkMigration:
+    """Change a migration's target, date, status or note. Done moves the system."""
     row = session.get(NetworkMigration, migration_id)
     if row is None:
         raise NotFound(
             f"migration {migration_id} does not exist", f"迁移计划 {migration_id} 不存在"
         )
     system = inventory.get_system(session, principal, row.system_id)
-    row.status = data.status
+    if row.status == PlanStatus.DONE and data.target not in (None, row.target):
+        raise InvalidInput(
+            "the migration is done; its target can no longer change",
+            "迁移已完成，不能再修改目标网络",
+            field="target",
+        )
+    if data.target is not None:
+        if data.target not in TARGETS:
+            raise InvalidInput(
+                "the target must be the intranet or the extranet",
+                "迁移目标须为电子政务内网或外网",
+                field="target",
+            )
+        row.target = data.target
+    if data.target_date is not None:
+        row.target_date = data.target_date
     if data.note is not None:
         row.note = data.note
-    if data.status == PlanStatus.DONE:
-        inventory.apply_changes(
-            session,
-            actor,
-            system,
-            {"network": row.target, "dedicated_network": ""},
-            f"network migration {row.id}",
-        )
+    if data.status is not None and data.status != row.status:
+        row.status = data.status
+        if data.status == PlanStatus.DONE:
+            inventory.apply_changes(
+                session,
+                actor,
+                system,
+                {"network": row.target, "dedicated_network": ""},
+                f"network migration {row.id}",
+            )
     session.flush()
     audit.record(
         session,
         actor,
-        "migration.status",
+        "migration.edit",
         object_type="network_migration",
         object_id=row.id,
-        details={"status": row.status.value},
+        details={**data.model_dump(mode="json", exclude_unset=True), "status": row.status.value},
     )
     return row
+
+
+def set_status(
+    session: Session, actor: Actor, principal: Principal, migration_id: int, data: MigrationStatusIn
+) -> NetworkMigration:
+    return edit(
+        session, actor, principal, migration_id, MigrationEdit(**data.model_dump(exclude_unset=True))
+    )
 
 
 def list_migrations(session: Session, principal: Principal) -> list[dict[str, Any]]:

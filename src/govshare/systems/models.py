@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govshare.core.db import Base, UTCDateTime, utcnow
 
@@ -121,18 +121,44 @@ class InformationSystem(Base):
     state: Mapped[Lifecycle] = mapped_column(_enum(Lifecycle, "system_lifecycle"), nullable=False)
     business_retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     linked_codes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    # Catalog resource codes held, free text until the catalog capability exists; then a
-    # link table keyed by these codes replaces the list (see docs/systems.md).
-    resource_codes: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    exchange_connected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The catalog resources it holds are links (HeldResource); whether it is connected to the
+    # exchange is derived from them (systems.exchange_link), never typed in.
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False
     )
 
+    held: Mapped[list[HeldResource]] = relationship(
+        order_by="HeldResource.id", lazy="selectin", cascade="all, delete-orphan"
+    )
+
     __table_args__ = (
         UniqueConstraint("department_id", "name", name="uq_info_system_department_name"),
         Index("ix_info_system_state", "state"),
+    )
+
+    @property
+    def resource_codes(self) -> list[str]:
+        """The codes of the catalog resources it holds, in the order they were linked."""
+        return [h.resource_code for h in self.held]
+
+
+class HeldResource(Base):
+    """A catalog resource a system holds, linked by its catalog code (codes are unique and
+    frozen once published). Checked against the catalog when linked; a code carried over from
+    the free-text list of 0400 that the catalog never knew stays, shown as unresolved."""
+
+    __tablename__ = "info_system_resource"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    system_id: Mapped[int] = mapped_column(ForeignKey("info_system.id"), nullable=False)
+    resource_code: Mapped[str] = mapped_column(String(40), nullable=False)
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    linked_by: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+
+    __table_args__ = (
+        UniqueConstraint("system_id", "resource_code", name="uq_info_system_resource"),
+        Index("ix_info_system_resource_code", "resource_code"),
     )
 
 

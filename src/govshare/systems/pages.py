@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from govshare.core.errors import AppError, InvalidInput
+from govshare.core.errors import AppError, InvalidInput, NotFound
 from govshare.core.i18n import translate
 from govshare.orgs import departments
 from govshare.systems import (
@@ -20,19 +20,35 @@ from govshare.systems import (
     cases,
     census_import,
     charts,
+    exchange_link,
+    forms,
+    holdings,
     integration,
     inventory,
     metrics,
     migration,
 )
-from govshare.systems.models import CaseStatus, Frequency, InformationSystem, Lifecycle, Network
+from govshare.systems.models import (
+    CaseStatus,
+    Frequency,
+    InformationSystem,
+    IntegrationAction,
+    Lifecycle,
+    Network,
+    PlanStatus,
+)
 from govshare.systems.schemas import (
     DecisionIn,
     DeferralDecisionIn,
     DeferralIn,
+    IntegrationEdit,
+    IntegrationIn,
+    MigrationEdit,
+    MigrationIn,
     ProgressIn,
     RetirementPlanIn,
     SystemIn,
+    SystemUpdate,
 )
 from govshare.web.deps import Caller, authorize, db_session, language
 from govshare.web.templating import render
@@ -56,12 +72,7 @@ async def _form(request: Request) -> dict[str, Any]:
 
 
 def _message(exc: Exception, lang: str) -> str:
-    if isinstance(exc, AppError):
-        return exc.localized(lang)
-    if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        return f"{'.'.join(str(p) for p in first.get('loc', ()))}: {first.get('msg')}"
-    raise exc
+    return forms.message(exc, lang)
 
 
 def _saved(url: str) -> Response:
@@ -156,8 +167,10 @@ async def system_register(
     session: Session = Depends(db_session),
 ) -> Response:
     """The census by page: one system at a time, the same checks as the form and the API."""
-    data = {k: v for k, v in (await _form(request)).items() if v != ""}
+    data: dict[str, Any] = {k: v for k, v in (await _form(request)).items() if v != ""}
     data.setdefault("department_id", caller.principal.department_id)
+    if "resource_codes" in data:
+        data["resource_codes"] = forms.split_codes(data["resource_codes"])
     try:
         system = inventory.create_system(session, caller.actor, caller.principal, SystemIn(**data))
     except (AppError, ValidationError) as exc:
@@ -343,6 +356,29 @@ def plans_page(
     caller: Caller = Depends(authorize("systems.read")),
     session: Session = Depends(db_session),
 ) -> Response:
+    return _plans_page(request, session, caller)
+
+
+@router.get("/systems/integration.xlsx")
+def integration_download(
+    request: Request,
+    caller: Caller = Depends(authorize("systems.report")),
+    session: Session = Depends(db_session),
+) -> Response:
+    chosen = request.query_params.get("department_id", "")
+    content = integration.list_xlsx(
+        session, caller.principal, int(chosen) if chosen.isdigit() else None
+    )
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"content-disposition": "attachment; filename=integration-list.xlsx"},
+    )
+
+
+def _plans_page(
+    request: Request, session: Session, caller: Caller, status_code: int = 200, **extra: Any
+) -> Response:
     items = integration.list_items(session, caller.principal)
     moves = migration.list_migrations(session, caller.principal)
     names = _names(session)
@@ -360,28 +396,26 @@ def plans_page(
     return render(
         request,
         "systems/plans.html",
+        status_code=status_code,
         items=items,
         moves=moves,
         names=names,
         charts=chart_list,
+        plan_statuses=list(PlanStatus),
+        targets=list(migration.TARGETS),
         unplanned=migration.unplanned(session, caller.principal)[:100],
+        **extra,
     )
 
 
-@router.get("/systems/integration.xlsx")
-def integration_download(
-    request: Request,
-    caller: Caller = Depends(authorize("systems.report")),
-    session: Session = Depends(db_session),
+def _plan_refused(
+    request: Request, session: Session, caller: Caller, exc: Exception, row: str
 ) -> Response:
-    chosen = request.query_params.get("department_id", "")
-    content = integration.list_xlsx(
-        session, caller.principal, int(chosen) if chosen.isdigit() else None
-    )
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"content-disposition": "attachment; filename=integration-list.xlsx"},
+    if isinstance(exc, NotFound):
+        raise exc  # another department's row answers 404, like everywhere else
+    session.rollback()
+    return _plans_page(
+        request, session, caller, 422, error=_message(exc, language(request)), error_row=row
     )
 
 
@@ -402,15 +436,41 @@ async def integration_progress(
             ProgressIn(progress=data.get("progress"), note=data.get("note") or None),
         )
     except (AppError, ValidationError) as exc:
-        session.rollback()
-        return render(
-            request,
-            "error.html",
-            status_code=422,
-            status=422,
-            message=_message(exc, language(request)),
+        return _plan_refused(request, session, caller, exc, f"item-{item_id}")
+    return _saved(f"/systems/plans#item-{item_id}")
+
+
+@router.post("/systems/integration/{item_id}")
+async def integration_edit(
+    item_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """A row of the list edited on the plans page: deadline, progress, status, note, target."""
+    data = forms.blanks_as_none(await _form(request))
+    try:
+        integration.edit_item(
+            session, caller.actor, caller.principal, item_id, IntegrationEdit(**data)
         )
-    return _saved("/systems/plans")
+    except (AppError, ValidationError) as exc:
+        return _plan_refused(request, session, caller, exc, f"item-{item_id}")
+    return _saved(f"/systems/plans#item-{item_id}")
+
+
+@router.post("/systems/migrations/{migration_id}")
+async def migration_edit(
+    migration_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> Response:
+    data = forms.blanks_as_none(await _form(request))
+    try:
+        migration.edit(session, caller.actor, caller.principal, migration_id, MigrationEdit(**data))
+    except (AppError, ValidationError) as exc:
+        return _plan_refused(request, session, caller, exc, f"move-{migration_id}")
+    return _saved(f"/systems/plans#move-{migration_id}")
 
 
 # --- census -----------------------------------------------------------------------------
@@ -487,6 +547,44 @@ async def census_review(
 # --- one system (after the fixed paths) --------------------------------------------------
 
 
+def _system_page(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    system_id: int,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    system = inventory.get_system(session, caller.principal, system_id)
+    latest = assessment.latest_assessment(session, system.id)
+    series = metrics.series(session, system.id, 90)
+    siblings, _ = inventory.list_systems(
+        session, caller.principal, system.department_id, limit=1_000
+    )
+    items = [i for i in integration.list_items(session, caller.principal, system.department_id)
+             if i["system_id"] == system.id]
+    return render(
+        request,
+        "systems/system.html",
+        status_code=status_code,
+        system=system,
+        held=holdings.describe(session, caller.principal, system),
+        exchange_via=exchange_link.Connections(session).served_codes(system),
+        assessment=latest,
+        chart=charts.metrics_line(series, language(request)) if series else None,
+        history=inventory.history(session, system.id),
+        cases=cases.cases_of(session, system.id),
+        department=departments.get_department(session, system.department_id),
+        targets=[s for s in siblings if s.id != system.id and s.state != Lifecycle.RETIRED],
+        actions=list(IntegrationAction),
+        networks=list(migration.TARGETS),
+        items=items,
+        moves=[m for m in migration.list_migrations(session, caller.principal)
+               if m["system_id"] == system.id],
+        **extra,
+    )
+
+
 @router.get("/systems/{system_id}", response_class=HTMLResponse)
 def system_page(
     system_id: int,
@@ -494,16 +592,110 @@ def system_page(
     caller: Caller = Depends(authorize("systems.read")),
     session: Session = Depends(db_session),
 ) -> Response:
-    system = inventory.get_system(session, caller.principal, system_id)
-    latest = assessment.latest_assessment(session, system.id)
-    series = metrics.series(session, system.id, 90)
+    return _system_page(request, session, caller, system_id)
+
+
+def _edit_page(
+    request: Request,
+    session: Session,
+    caller: Caller,
+    system: InformationSystem,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
     return render(
         request,
-        "systems/system.html",
+        "systems/system_edit.html",
+        status_code=status_code,
         system=system,
-        assessment=latest,
-        chart=charts.metrics_line(series, language(request)) if series else None,
-        history=inventory.history(session, system.id),
-        cases=cases.cases_of(session, system.id),
-        department=departments.get_department(session, system.department_id),
+        states=list(Lifecycle),
+        networks=list(Network),
+        frequencies=list(Frequency),
+        **extra,
     )
+
+
+@router.get("/systems/{system_id}/edit", response_class=HTMLResponse)
+def system_edit_page(
+    system_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.write")),
+    session: Session = Depends(db_session),
+) -> Response:
+    return _edit_page(request, session, caller, inventory.get_system(session, caller.principal, system_id))
+
+
+@router.post("/systems/{system_id}/edit")
+async def system_edit(
+    system_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.write")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """Every audit field; the change and its reason go into the system's history."""
+    form = await _form(request)
+    try:
+        data = SystemUpdate(**forms.system_changes(form))
+        inventory.update_system(
+            session,
+            caller.actor,
+            caller.principal,
+            system_id,
+            data.model_dump(exclude_unset=True, exclude={"reason"}),
+            data.reason,
+        )
+    except (AppError, ValidationError) as exc:
+        if isinstance(exc, NotFound):
+            raise
+        session.rollback()
+        system = inventory.get_system(session, caller.principal, system_id)
+        return _edit_page(
+            request, session, caller, system, 422, error=_message(exc, language(request)), form=form
+        )
+    return _saved(f"/systems/{system_id}")
+
+
+def _system_refused(
+    request: Request, session: Session, caller: Caller, system_id: int, exc: Exception, form: str
+) -> Response:
+    if isinstance(exc, NotFound):
+        raise exc
+    session.rollback()
+    return _system_page(
+        request, session, caller, system_id, 422, error=_message(exc, language(request)), error_form=form
+    )
+
+
+@router.post("/systems/{system_id}/integration")
+async def system_integration_add(
+    system_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """Put the system on its department's integration list (merge into a target, or connect)."""
+    data = forms.without_blanks(await _form(request))
+    try:
+        integration.add_item(
+            session, caller.actor, caller.principal, IntegrationIn(**{**data, "system_id": system_id})
+        )
+    except (AppError, ValidationError) as exc:
+        return _system_refused(request, session, caller, system_id, exc, "integration")
+    return _saved(f"/systems/{system_id}#plans")
+
+
+@router.post("/systems/{system_id}/migration")
+async def system_migration_plan(
+    system_id: int,
+    request: Request,
+    caller: Caller = Depends(authorize("systems.plan")),
+    session: Session = Depends(db_session),
+) -> Response:
+    data = forms.without_blanks(await _form(request))
+    try:
+        migration.plan(
+            session, caller.actor, caller.principal, MigrationIn(**{**data, "system_id": system_id})
+        )
+    except (AppError, ValidationError) as exc:
+        return _system_refused(request, session, caller, system_id, exc, "migration")
+    return _saved(f"/systems/{system_id}#plans")

@@ -43,35 +43,70 @@ class SystemIn(BaseModel):
     state: Lifecycle = Field(Lifecycle.IN_USE, description="生命周期状态")
     business_retired: bool = Field(False, description="所服务业务已撤销")
     linked_codes: list[str] = Field(default_factory=list, description="关联系统编号")
-    resource_codes: list[str] = Field(default_factory=list, description="持有的目录资源代码")
-    exchange_connected: bool = Field(False, description="已接入共享交换平台")
+    resource_codes: list[str] = Field(
+        default_factory=list, description="持有的目录信息资源代码（须为目录中的资源）"
+    )
 
 
 class SystemUpdate(BaseModel):
-    """Any subset of the fields, with the reason for the change (kept in the history)."""
+    """Any subset of the audit fields, with the reason for the change (kept in the history).
+    Whether the system is connected to the exchange is derived, not set (exchange_link)."""
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field("", max_length=200, description="变更原因")
     name: str | None = Field(None, min_length=1, max_length=200)
     function: str | None = Field(None, min_length=1, max_length=4000)
     users: int | None = Field(None, ge=0)
+    scope_departments: int | None = Field(None, ge=0)
+    scope_regions: str | None = Field(None, max_length=200)
     frequency: Frequency | None = None
-    om_unit: str | None = None
+    approving_department: str | None = Field(None, max_length=200)
+    approval_date: date | None = None
+    funding_source: str | None = Field(None, max_length=100)
+    builder: str | None = Field(None, max_length=200)
+    contractor: str | None = Field(None, max_length=200)
+    om_unit: str | None = Field(None, max_length=200)
     om_contract_expiry: date | None = None
+    build_cost: float | None = Field(None, ge=0)
+    om_cost_yearly: float | None = Field(None, ge=0)
     network: Network | None = None
-    dedicated_network: str | None = None
+    dedicated_network: str | None = Field(None, max_length=100)
     mlps_level: int | None = Field(None, ge=1, le=5)
+    hosting: str | None = Field(None, max_length=100)
     state: Lifecycle | None = None
     business_retired: bool | None = None
     resource_codes: list[str] | None = None
     linked_codes: list[str] | None = None
-    exchange_connected: bool | None = None
 
 
 class SystemOut(SystemIn):
     model_config = ConfigDict(from_attributes=True)
     id: int
     code: str  # type: ignore[assignment]
+    exchange_connected: bool = Field(
+        False, description="已接入共享交换平台（由持有资源在交换平台上的数据集或接口推导）"
+    )
+
+
+class IntegrationEdit(BaseModel):
+    """Change a row of the integration list: target, deadline, progress, status, note."""
+
+    model_config = ConfigDict(extra="forbid")
+    target_system_id: int | None = None
+    deadline: date | None = None
+    progress: int | None = Field(None, ge=0, le=100)
+    status: PlanStatus | None = None
+    note: str | None = Field(None, max_length=2000)
+
+
+class MigrationEdit(BaseModel):
+    """Change a network migration: target network, date, status, note."""
+
+    model_config = ConfigDict(extra="forbid")
+    target: Network | None = None
+    target_date: date | None = None
+    status: PlanStatus | None = None
+    note: str | None = Field(None, max_length=2000)
 
 
 class MetricIn(BaseModel):
