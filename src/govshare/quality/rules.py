@@ -25,7 +25,6 @@ import polars as pl
 from govshare.quality.schema import CrossRule, FieldSpec, ResourceSchema
 from govshare.standards import divisions
 from govshare.standards.identifiers import (
-    CITIZEN_WEIGHTS,
     EARLIEST_BIRTH_YEAR,
     NATIONAL_DIVISION_CODE,
     RESIDENCE_PERMIT_CODES,
