@@ -113,3 +113,24 @@ def test_upload_page_without_schema_shows_the_error(client: TestClient, world, t
     files = {"file": _files(tmp_path, people(1))["file"]}
     response = client.post("/quality/check", files=files, data={"csrf_token": headers["x-csrf-token"]})
     assert response.status_code == 422 and "Table Schema" in response.text
+
+
+def test_report_pages_uploads_and_downloads_are_not_stored_by_browsers(
+        client: TestClient, world, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Reports hold personal data (masked, still personal): no page, upload answer or
+    download of them may be kept in a browser or proxy cache."""
+    headers = login(client, "hr.officer")
+    answers = {"upload page": client.get("/quality")}
+    answers["upload result"] = client.post("/quality/check", files=_files(tmp_path, _bad_rows()),
+                                           data={"csrf_token": headers["x-csrf-token"]})
+    answers["refused upload"] = client.post("/quality/check", files={"file": _files(tmp_path, people(1))["file"]},
+                                            data={"csrf_token": headers["x-csrf-token"]})
+    report_id = client.post("/api/v1/quality/check", files=_files(tmp_path, _bad_rows()), headers=headers).json()["id"]
+    answers["stored report page"] = client.get(f"/quality/reports/{report_id}")
+    answers["history page"] = client.get("/quality/history/330000/RK-001")
+    for fmt in ("json", "html", "xlsx"):
+        answers[f"{fmt} download"] = client.get(f"/api/v1/quality/reports/{report_id}", params={"format": fmt})
+    for what, response in answers.items():
+        assert response.status_code in (200, 422), (what, response.status_code)
+        assert response.headers.get("cache-control") == "no-store", what
+    assert client.get("/standards").headers.get("cache-control") != "no-store"  # only where reports are

@@ -9,8 +9,9 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govshare.quality.rules import Plan, citizen_fast_ok, identifier_invalid
+from govshare.quality.rules import Plan, citizen_check_value, citizen_fast_ok, identifier_invalid
 from govshare.standards.identifiers import (
+    CITIZEN_WEIGHTS,
     check_citizen_id,
     check_division_code,
     check_uscc,
@@ -20,7 +21,7 @@ from govshare.standards.identifiers import (
 
 TODAY = date.today()
 DIGITS = "0123456789"
-ID_CHARS = DIGITS + "Xx １２ Ａ"
+ID_CHARS = DIGITS + "Xx １２ Ａ+-_aAbc"
 USCC_CHARS = DIGITS + "ABCDEFGHJKLMNPQRTUWXYIOSVZa ０"
 
 divisions = st.sampled_from(["110105", "330102", "440524", "810000", "990101", "000000", "330199"])
@@ -110,6 +111,42 @@ def test_fast_verdict_never_clears_an_invalid_number(values: list[str]) -> None:
     for value, fast in zip(values, cleared, strict=True):
         if fast:
             assert check_citizen_id(value, today=TODAY).ok, value
+
+
+def _fast_cleared(values: list[str]) -> list[bool]:
+    plan = Plan()
+    ok = citizen_fast_ok("v", TODAY, plan)
+    return plan.apply(pl.DataFrame({"v": values}, schema={"v": pl.String})).select(ok.alias("ok"))["ok"].to_list()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=ID_CHARS, min_size=16, max_size=19), min_size=1, max_size=30))
+def test_fast_verdict_never_clears_odd_text(values: list[str]) -> None:
+    """Signs, spaces, letters and full-width digits never pass the parse-based shape test."""
+    for value, fast in zip(values, _fast_cleared(values), strict=True):
+        if fast:
+            assert check_citizen_id(value, today=TODAY).ok, value
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(citizen_numbers(), min_size=1, max_size=40))
+def test_fast_verdict_clears_every_valid_modern_number(values: list[str]) -> None:
+    """The fast path is only worth having if it clears the good numbers (upper-case X)."""
+    for value, fast in zip(values, _fast_cleared(values), strict=True):
+        result = check_citizen_id(value, today=TODAY)
+        if result.ok and len(value) == 18 and value == value.strip() and "x" not in value:
+            assert fast, value
+
+
+def test_the_check_value_reads_the_weights_as_powers_of_two() -> None:
+    """citizen_check_value relies on weight i being 2^(17-i) mod 11 (13 ≡ 2 mod 11)."""
+    assert list(CITIZEN_WEIGHTS) == [pow(2, 17 - i, 11) for i in range(17)]
+    first17 = ["11010519491231002", "44052418800101001", "99999999999999999", "00000000000000000",
+               "81000020000101000"]  # the last overflows if doubled before reducing
+    got = (
+        pl.DataFrame({"v": first17}).select(citizen_check_value(pl.col("v")).alias("v"))["v"].to_list())
+    weighted = [sum(int(d) * w for d, w in zip(v, CITIZEN_WEIGHTS, strict=True)) for v in first17]
+    assert got == [(12 - t % 11) % 11 for t in weighted]
 
 
 def test_the_standards_examples() -> None:

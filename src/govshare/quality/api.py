@@ -15,10 +15,11 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from govshare.quality import service
+from govshare.quality.caching import NoStoreRoute
 from govshare.quality.uploads import check_upload, report_from_record
 from govshare.web.deps import Caller, authorize, db_session
 
-router = APIRouter(prefix="/api/v1/quality", tags=["quality 数据质量"])
+router = APIRouter(prefix="/api/v1/quality", tags=["quality 数据质量"], route_class=NoStoreRoute)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError
 from govshare.quality import service
+from govshare.quality.caching import NoStoreRoute
 from govshare.quality.report import report_charts
 from govshare.quality.uploads import check_upload, report_from_record
 from govshare.web.deps import Caller, authorize, db_session, language
 from govshare.web.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=NoStoreRoute)
 
 NAV = [("/quality", "quality", "quality.read")]
 

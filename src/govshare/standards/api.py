@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from govshare.core.errors import AppError
 from govshare.standards import registry
 from govshare.web.deps import Caller, authorize, db_session
 
@@ -30,6 +32,47 @@ def get_element(identifier: str, version: str | None = None,
     element = registry.get_element(session, identifier, version)
     versions = [v.version for v in registry.element_versions(session, identifier)]
     return {**element.content(), "status": element.status, "versions": versions}
+
+
+class ElementIn(BaseModel):
+    """One data element as the authority defines it; checked further by the registry."""
+
+    model_config = ConfigDict(extra="forbid")
+    identifier: str | None = Field(None, max_length=60, description="required when adding")
+    version: str = Field(..., max_length=30)
+    name_zh: str = Field(..., max_length=200)
+    name_en: str = Field("", max_length=200)
+    definition: str = ""
+    data_type: str = Field(..., description="string, integer, number, date, datetime or boolean")
+    format: str | None = Field(None, max_length=40, description="an18, n..18,2, c..50, YYYYMMDD …")
+    domain_kind: str | None = Field(None, description="code_table, pattern, range or validator")
+    domain: str | None = Field(None, max_length=500)
+    source_standard: str = Field("", max_length=200)
+    personal: str | None = Field(None, description="citizen_id, name, mobile, address or other")
+
+
+def _save(session: Session, caller: Caller, element: ElementIn, identifier: str | None) -> JSONResponse:
+    try:
+        saved = registry.save_element(session, caller.actor, element.model_dump(), identifier=identifier)
+    except AppError as exc:
+        registry.record_refusal(session, caller.actor, identifier or element.identifier or "", exc)
+        raise
+    return JSONResponse(saved.to_dict(), status_code=201 if saved.outcome != "unchanged" else 200)
+
+
+@router.post("/elements", summary="Add a data element 新增数据元", status_code=201)
+def add_element(element: ElementIn = Body(...), caller: Caller = Depends(authorize("standards.write")),
+                session: Session = Depends(db_session)) -> JSONResponse:
+    return _save(session, caller, element, None)
+
+
+@router.put("/elements/{identifier}", summary="A new version of a data element 数据元新版本", status_code=201)
+def version_element(identifier: str, element: ElementIn = Body(...),
+                    caller: Caller = Depends(authorize("standards.write")),
+                    session: Session = Depends(db_session)) -> JSONResponse:
+    """A changed definition needs a new version (201); the same version unchanged answers 200
+    and adds nothing; a different definition under an existing version answers 409."""
+    return _save(session, caller, element, identifier)
 
 
 @router.get("/code-tables", summary="Code tables 代码表")

@@ -24,4 +24,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "export_json": ("导出 JSON", "Export JSON"),
     "imported": ("已导入", "Imported"),
     "file": ("文件", "File"),
+    "add_element": ("新增数据元", "Add a data element"),
+    "edit_element": ("修改数据元", "Edit data element"),
+    "new_version_hint": ("修改后须填写新的版本号：原版本保留为“已被替代”，质量报告仍可追溯到原版本。",
+                         "A change needs a new version number: the current version is kept as superseded, "
+                         "so reports checked against it still name it."),
+    "representation": ("表示", "Representation"),
+    "domain_kind": ("值域类型", "Value domain kind"),
+    "domain_code_table": ("代码表", "Code table"),
+    "domain_pattern": ("模式（正则表达式）", "Pattern (regular expression)"),
+    "domain_range": ("范围", "Range"),
+    "domain_validator": ("校验器", "Validator"),
+    "domain_hint": ("代码表填标识符（如 GB/T 2261.1）；模式填正则表达式；范围写作 下限..上限；"
+                    "校验器为 gb11643、gb32100 或 gb2260。",
+                    "Code table: its identifier (e.g. GB/T 2261.1); pattern: a regular expression; range: "
+                    "low..high; validator: gb11643, gb32100 or gb2260."),
+    "cancel": ("取消", "Cancel"),
+    "element_added": ("数据元已新增", "Data element added"),
+    "element_versioned": ("已保存为新版本，原版本已被替代", "Saved as a new version; the previous one is superseded"),
+    "element_unchanged": ("内容未改变，未新增版本", "Nothing changed: no new version"),
 }

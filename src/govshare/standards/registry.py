@@ -11,19 +11,27 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
 
+import polars as pl
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
 from govshare.core.audit import Actor
-from govshare.core.errors import Conflict, InvalidInput, NotFound
-from govshare.quality.schema import TYPES, VALIDATORS, FieldSpec, format_constraints
+from govshare.core.errors import AppError, Conflict, InvalidInput, NotFound
+from govshare.quality.schema import (
+    PERSONAL_KINDS,
+    TYPES,
+    VALIDATORS,
+    FieldSpec,
+    format_constraints,
+)
 from govshare.standards.models import CURRENT, SUPERSEDED, CodeTable, CodeTableEntry, DataElement
 
 _DATA = resources.files("govshare.standards") / "data"
@@ -97,7 +105,63 @@ def element_from_dict(data: dict[str, Any]) -> ElementDef:
                            f"数据元 {where}：校验器应为 {'、'.join(VALIDATORS)} 之一", field="domain")
     values = {k: (str(data[k]).strip() if data.get(k) not in (None, "") else None) for k in ELEMENT_FIELDS}
     values.update({k: values[k] or "" for k in ("name_en", "definition", "source_standard")})
-    return ElementDef(**values)  # type: ignore[arg-type]
+    element = ElementDef(**values)  # type: ignore[arg-type]
+    _check_element(element)
+    return element
+
+
+IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# Column widths of data_element (models.py): a longer value is refused with a message, not
+# cut by the database.
+ELEMENT_WIDTHS = {"identifier": 60, "version": 30, "name_zh": 200, "name_en": 200, "format": 40,
+                  "domain": 500, "source_standard": 200}
+
+
+def _check_element(element: ElementDef) -> None:
+    """What makes a definition usable by the quality engine, each refusal naming the field."""
+    where = element.identifier
+
+    def refuse(field: str, en: str, zh: str) -> None:
+        raise InvalidInput(f"data element {where}: {en}", f"数据元 {where}：{zh}", field=field)
+
+    for key, width in ELEMENT_WIDTHS.items():
+        if len(getattr(element, key) or "") > width:
+            refuse(key, f"{key} is longer than {width} characters", f"{key} 超过 {width} 个字符")
+    if not IDENTIFIER.match(element.identifier):
+        refuse("identifier", "the identifier may hold letters, digits, '.', '_' and '-' only (e.g. DE0101)",
+               "标识符只能包含字母、数字、“.”、“_”和“-”（如 DE0101）")
+    if element.format and not is_format_notation(element.format):
+        refuse("format", f"format {element.format!r} is not a notation such as an18, n..18,2, c..50 or YYYYMMDD",
+               f"表示格式“{element.format}”无效，应如 an18、n..18,2、c..50 或 YYYYMMDD")
+    if element.personal and element.personal not in PERSONAL_KINDS:
+        refuse("personal", f"personal data kind must be one of {', '.join(PERSONAL_KINDS)}",
+               f"个人信息类别应为 {'、'.join(PERSONAL_KINDS)} 之一")
+    kind, domain = element.domain_kind, element.domain
+    if domain and not kind:
+        refuse("domain_kind", "a value domain needs its kind (code table, pattern, range or validator)",
+               "填写值域时须选择值域类型（代码表、模式、范围或校验器）")
+    if kind and not domain:
+        refuse("domain", f"the {kind} value domain is empty", "值域不能为空")
+    if kind == "pattern" and domain:
+        try:  # the engine runs patterns in polars, whose regex dialect is stricter than Python's
+            re.compile(domain)
+            pl.Series([""], dtype=pl.String).str.contains(domain)
+        except (re.error, pl.exceptions.PolarsError) as exc:
+            refuse("domain", f"the pattern is not a regular expression ({str(exc).splitlines()[0]})",
+                   "模式不是有效的正则表达式")
+    if kind == "range" and domain:
+        low, dots, high = domain.partition("..")
+        try:
+            bounds = [float(b) for b in (low, high) if b.strip()]
+        except ValueError:
+            bounds = []
+        if not dots or not bounds or (low.strip() and high.strip() and bounds[0] > bounds[1]):
+            refuse("domain", "a range is written low..high (either may be left out, e.g. 0.. or ..100)",
+                   "范围应写作 下限..上限（可省略其一，如 0.. 或 ..100）")
+
+
+def is_format_notation(notation: str) -> bool:
+    return bool(format_constraints(notation))
 
 
 def code_table_from_dict(data: dict[str, Any]) -> CodeTableDef:
@@ -342,6 +406,56 @@ def import_bundle(session: Session, actor: Actor, data: dict[str, Any], *,
                  details={"added": result.added, "superseded": result.superseded,
                           "unchanged": len(result.unchanged)})
     return result
+
+
+@dataclass
+class ElementSaved:
+    element: ElementDef
+    outcome: str  # added (a new identifier) | versioned (a new version) | unchanged
+    superseded: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"element": {**self.element.content(), "status": self.element.status},
+                "outcome": self.outcome, "superseded": self.superseded}
+
+
+def save_element(session: Session, actor: Actor, data: dict[str, Any], *,
+                 identifier: str | None = None) -> ElementSaved:
+    """Adds one data element (`identifier` None) or a new version of the element `identifier`,
+    with the rules of the import: a changed definition must carry a new version (the current
+    one becomes superseded); resubmitting an existing version unchanged changes nothing; a
+    different definition under an existing version is refused (409)."""
+    ensure_seeded(session, actor)
+    if identifier is not None:
+        data = {**data, "identifier": identifier}
+    element = element_from_dict(data)
+    exists = session.scalar(select(func.count()).select_from(DataElement)
+                            .where(DataElement.identifier == element.identifier))
+    if identifier is None and exists:
+        raise Conflict(f"data element {element.identifier} already exists: give its changes a new version "
+                       "on its edit page", f"数据元 {element.identifier} 已存在：请在其修改页面以新版本保存修改",
+                       field="identifier")
+    if identifier is not None and not exists:
+        raise NotFound(f"data element {identifier} is not registered", f"数据元 {identifier} 未登记",
+                       field="identifier")
+    result = ImportResult()
+    _import_element(session, element, result)
+    if result.unchanged:
+        return ElementSaved(get_element(session, element.identifier, element.version), "unchanged")
+    outcome = "versioned" if exists else "added"
+    audit.record(session, actor, f"standards.element.{'add' if outcome == 'added' else 'version'}",
+                 object_type="data_element", object_id=element.identifier,
+                 details={"version": element.version, "superseded": result.superseded})
+    return ElementSaved(get_element(session, element.identifier, element.version), outcome, result.superseded)
+
+
+def record_refusal(session: Session, actor: Actor, identifier: str, error: AppError) -> None:
+    """Audits a refused element change on its own: the change itself is rolled back, the
+    record of the attempt is kept."""
+    session.rollback()
+    audit.record(session, actor, "standards.element.save", object_type="data_element", object_id=identifier,
+                 outcome=audit.Outcome.FAILURE, details={"code": error.code, "field": error.field})
+    session.commit()
 
 
 def export_bundle(session: Session, include_superseded: bool = False) -> dict[str, Any]:
