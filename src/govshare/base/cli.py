@@ -211,18 +211,20 @@ def revoke_command(identifier: str, reason: str = typer.Option(..., help="why"),
 
 
 @cert_app.command("render")
-def render_command(identifier: str, out: Path = typer.Argument(..., help="file to write (.pdf or .html)")) -> None:
-    """Write the rendered copy (PDF or HTML, with the QR code of the identifier)."""
-    from govshare.base import certificates, rendering
+def render_command(
+    identifier: str, out: Path = typer.Argument(..., help="file to write (.pdf, .ofd or .html)")
+) -> None:
+    """Write the rendered copy (PDF, OFD or HTML, with the QR code of the identifier)."""
+    from govshare.base import certificates, copies
     from govshare.base.models import CertificateType
 
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in copies.MEDIA_TYPES:
+        fail(f"{out}: the file name must end in .pdf, .ofd or .html")
     with unit_of_work() as session:
         cert = certificates.find(session, identifier)
         if cert is None:
             fail(f"certificate {identifier} does not exist")
-        ctype = session.get(CertificateType, cert.type_id)
-        if out.suffix.lower() == ".pdf":
-            out.write_bytes(rendering.pdf(cert, ctype, session))  # type: ignore[arg-type]
-        else:
-            out.write_text(rendering.html(cert, ctype, session), encoding="utf-8")  # type: ignore[arg-type]
+        content, _media = copies.render(cert, session.get(CertificateType, cert.type_id), session, fmt)  # type: ignore[arg-type]
+        out.write_bytes(content)
     typer.echo(str(out))

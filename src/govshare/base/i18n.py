@@ -39,6 +39,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cert_status": ("状态", "Status"),
     "cert_copy": ("证照样式", "Rendered copy"),
     "cert_pdf": ("下载 PDF", "Download PDF"),
+    "cert_ofd": ("下载 OFD 版式文件", "Download OFD"),
     "cert_long_term": ("长期", "no expiry"),
     "base_rows_chart": ("各信息库记录数", "Rows per library"),
     "person": ("自然人", "Person"),
