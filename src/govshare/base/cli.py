@@ -54,6 +54,31 @@ def _guard(work):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
+@base_app.command("boundaries")
+def boundaries_command(
+    geojson: Path = typer.Argument(..., help="GeoJSON FeatureCollection, one feature per division"),
+    source: str = typer.Option(..., help="where the boundaries come from (who published them)"),
+    licence: str = typer.Option(..., help="the licence under which this node may share them"),
+    date: str = typer.Option(..., help="publication or retrieval date, YYYY-MM-DD"),
+    province: str = typer.Option("330000", help="province division code"),
+    fmt: str = FormatOption,
+) -> None:
+    """Load division boundaries into the spatial library (a new version), recording their source."""
+    import datetime as dt
+
+    from govshare.base import boundaries
+
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        fail(f"--date {date!r}: expected YYYY-MM-DD")
+    if not geojson.exists():
+        fail(f"{geojson}: no such file")
+    provenance = boundaries.Provenance(source.strip(), licence.strip(), date)
+    version = _guard(lambda: boundaries.load(database(), operator(), geojson, provenance, province))
+    emit({"version": version.number, "status": version.status.value, "rows": version.rows_live}, fmt)
+
+
 @base_app.command("init")
 def init_command(
     province: str = typer.Option("330000", help="province division code"), fmt: str = FormatOption

@@ -3,12 +3,14 @@ verification page the QR code opens, and the issuer's view of a certificate."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govshare.base import certificates, copies, rendering
+from govshare.base import boundaries, certificates, copies, rendering, spatial
 from govshare.base.api import public_actor
 from govshare.base.libraries import LIBRARIES, resource_of
 from govshare.base.models import Certificate, CertificateType
@@ -107,7 +109,39 @@ def certificate_copy(
         raise NotFound(f"no {fmt} copy", f"没有 {fmt} 格式的证照文件")
     cert, ctype = _issued_here(session, caller, identifier)
     content, media = copies.render(cert, ctype, session, fmt)
-    audit.record(session, caller.actor, "base.certificate.render", object_type="base_certificate",
-                 object_id=cert.identifier, details={"format": fmt})
-    return Response(content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{cert.identifier}.{fmt}"'})
+    audit.record(
+        session,
+        caller.actor,
+        "base.certificate.render",
+        object_type="base_certificate",
+        object_id=cert.identifier,
+        details={"format": fmt},
+    )
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{cert.identifier}.{fmt}"'}
+    )
+
+
+@router.get("/base/divisions/{code}", response_class=HTMLResponse)
+def division_page(
+    request: Request,
+    code: str,
+    caller: Caller = Depends(authorize("base.read")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """A division of the spatial library with its point, its source note and, when boundaries
+    are loaded, an SVG outline of it and the divisions under it."""
+    own, children = spatial.division_with_children(session, code.strip())
+    if own is None:
+        raise NotFound(f"division {code} is not in the spatial library", f"空间地理信息库中没有行政区划 {code}")
+    shapes = [json.loads(r["边界"]) for r in [own, *children] if r["边界"]]
+    outline = None
+    if shapes:
+        view_box, paths = boundaries.outline_path(shapes)
+        outline = {
+            "view_box": view_box,
+            "own": paths[0] if own["边界"] else None,
+            "children": paths[1:] if own["边界"] else paths,
+        }
+    audit.record(session, caller.actor, "base.division.view", object_type="division", object_id=own["行政区划代码"])
+    return render(request, "base/division.html", division=own, children=children, outline=outline)
