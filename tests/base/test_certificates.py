@@ -225,3 +225,53 @@ def test_consumer_with_grant_lists_and_fetches_a_holders_certificates(
             select(AuditRecord).where(AuditRecord.action == "exchange.query", AuditRecord.outcome == "success")
         ).all()
         assert len(calls) == 4 and all(holder not in c.details for c in calls)
+
+
+def _driving_licence(db: Database, province, n: int) -> str:  # type: ignore[no-untyped-def]
+    from tests.base.conftest import ACTOR
+
+    person = province.frames.persons.row(n, named=True)
+    with db.session() as session:
+        return certificates.issue(
+            session,
+            certificates.admin_principal(ACTOR),
+            ACTOR,
+            certificates.IssueRequest(
+                "0501",
+                person["公民身份号码"],
+                person["姓名"],
+                {"姓名": person["姓名"], "准驾车型": "C1", "初次领证日期": "2015-06-01", "住址": person["住址"]},
+            ),
+        ).identifier
+
+
+def test_certificates_signed_before_a_suite_switch_and_a_rotation_still_verify(
+    db: Database, province, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from govshare.orgs import node_keys
+    from tests.base.conftest import ACTOR
+
+    monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", "intl")
+    reset_settings_cache()
+    under_intl = _driving_licence(db, province, 1)
+    monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", "sm")
+    reset_settings_cache()
+    under_sm = _driving_licence(db, province, 2)
+    with db.session() as session:
+        node_keys.rotate(session, ACTOR)
+    after_rotation = _driving_licence(db, province, 3)
+    with db.session() as session:
+        suites = {i: certificates.find(session, i).suite for i in (under_intl, under_sm, after_rotation)}  # type: ignore[union-attr]
+        assert suites == {under_intl: "intl", under_sm: "sm", after_rotation: "sm"}
+        for identifier in (under_intl, under_sm, after_rotation):
+            assert certificates.verify(session, identifier).ok, identifier
+        old = certificates.find(session, under_intl)
+        old.data = {**old.data, "准驾车型": "A1"}  # type: ignore[union-attr]
+    with db.session() as session:
+        tampered = certificates.verify(session, under_intl)
+        assert tampered.status == "tampered" and "altered" in tampered.reasons[0][0]
+        # claiming another key of the history does not make a signature verify
+        cert = certificates.find(session, under_sm)
+        cert.key_id = certificates.find(session, after_rotation).key_id  # type: ignore[union-attr]  # noqa: E501
+    with db.session() as session:
+        assert certificates.verify(session, under_sm).status == "tampered"

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govshare.base import certificates, credit, legal_persons, rendering
+from govshare.base import certificates, copies, credit, legal_persons
 from govshare.base.libraries import BY_KEY, LIBRARIES, resource_id_of, resource_of
 from govshare.base.models import Certificate, CertificateType
 from govshare.core.audit import Actor
@@ -283,7 +283,7 @@ def holder_certificates(
 
 class FetchIn(BaseModel):
     purpose: str = Purpose
-    format: str = Field("json", pattern="^(json|html|pdf)$")
+    format: str = Field("json", pattern="^(json|html|pdf|ofd)$")
 
 
 @router.post("/api/v1/certificates/{identifier}/fetch", summary="Fetch one certificate under a grant 获取")
@@ -312,12 +312,7 @@ def fetch(
     answer = _through_exchange(session, caller, ctype.resource_id, "query", body.purpose, work)
     if body.format == "json":
         return answer
-    rendered = (
-        rendering.pdf(cert, ctype, session, granted)
-        if body.format == "pdf"
-        else rendering.html(cert, ctype, session, granted).encode()
-    )
-    media = "application/pdf" if body.format == "pdf" else "text/html; charset=utf-8"
+    rendered, media = copies.render(cert, ctype, session, body.format, granted)
     request_id = answer.headers[REQUEST_ID_HEADER]
     receipt = issue_receipt(request_id, ctype.code, rendered)
     return Response(

@@ -12,6 +12,9 @@
   reason. A revoked or expired certificate says so. Verification by identifier is public and
   shows only what the printed certificate shows anyway: type, issuer, dates, grade, status and
   the holder masked.
+- Keys: each certificate records the suite and key id it was signed with; verification looks
+  that key up in the node's key history (`orgs.node_keys`), so certificates signed before a key
+  rotation or a suite switch still verify, unless their key was retired as compromised.
 - Trust grades (RULES.md §3): A issued by the issuer under its seal, B checked by a window
   clerk, C uploaded by the applicant, D made by the applicant under pledge.
 """
@@ -41,6 +44,7 @@ from govshare.core.db import utcnow
 from govshare.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from govshare.core.masking import mask_citizen_id, mask_name
 from govshare.core.signing import key_id, node_keypair
+from govshare.orgs import node_keys
 from govshare.orgs.models import Department
 from govshare.standards.identifiers import check_citizen_id, check_uscc
 
@@ -286,15 +290,15 @@ class IssueRequest:
     issued_on: date | None = None
 
 
-@dataclass
 class Signer:
-    """The node's key and suite, fetched once for a batch of signatures."""
+    """The node's key and suite, fetched once for a batch of signatures; the key is recorded
+    in the node's key history first, so every certificate's key id can be looked up later."""
 
-    suite: str = field(default_factory=lambda: get_settings().crypto_suite.value)
-
-    def __post_init__(self) -> None:
+    def __init__(self, session: Session) -> None:
+        self.suite = get_settings().crypto_suite.value
+        self.key_id = node_keys.sync(session).key_id
         self.keypair = node_keypair()
-        self.key_id = key_id(self.keypair.public_key, self.suite)
+        assert key_id(self.keypair.public_key, self.suite) == self.key_id
 
     def sign(self, content: dict[str, Any]) -> str:
         return base64.b64encode(get_suite(self.suite).sign(self.keypair.private_key, canonical(content))).decode()
@@ -347,7 +351,7 @@ def issue(session: Session, principal: Principal, actor: Actor, request: IssueRe
     _may_issue(principal, ctype)
     issuer = session.get(Department, ctype.issuer_id)
     assert issuer is not None
-    cert = build(ctype, issuer, request, _next_serial(session, ctype), Signer(), actor)
+    cert = build(ctype, issuer, request, _next_serial(session, ctype), Signer(session), actor)
     session.add(cert)
     session.flush()
     audit.record(
@@ -368,7 +372,7 @@ def issue_many(
     ctype = get_type(session, type_code)
     issuer = session.get(Department, ctype.issuer_id)
     assert issuer is not None
-    signer, serial = Signer(), _next_serial(session, ctype)
+    signer, serial = Signer(session), _next_serial(session, ctype)
     certs = []
     for n, request in enumerate(requests):
         certs.append(build(ctype, issuer, request, serial + n, signer, actor))
@@ -438,10 +442,17 @@ def find(session: Session, identifier: str) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.identifier == identifier.strip().upper()))
 
 
-def _signature_ok(cert: Certificate, content: dict[str, Any], signature: str) -> tuple[bool, str, str]:
-    public = node_keypair().public_key
-    if key_id(public, cert.suite) != cert.key_id or get_settings().crypto_suite.value != cert.suite:
-        return False, "signed with a key this node does not hold", "签名密钥不是本节点的密钥"
+def _signature_ok(
+    session: Session, cert: Certificate, content: dict[str, Any], signature: str
+) -> tuple[bool, str, str]:
+    """Checked with the key the certificate names (any key in the node's history), so a
+    rotation or a suite switch leaves earlier certificates verifiable."""
+    key = node_keys.find(session, cert.key_id)
+    problem = node_keys.unusable(key, cert.suite)
+    if problem is not None or key is None:
+        en, zh = problem or ("unknown key", "未知密钥")
+        return False, en, zh
+    public = node_keys.public_key(key)
     try:
         raw = base64.b64decode(signature, validate=True)
     except ValueError:
@@ -484,7 +495,7 @@ def verify(
     assert ctype is not None
     result.certificate, result.type = cert, ctype
     stored = signed_content(cert, ctype.code)
-    ok, en, zh = _signature_ok(cert, stored, cert.signature)
+    ok, en, zh = _signature_ok(session, cert, stored, cert.signature)
     if not ok:
         result.status = "tampered"
         result.reasons.append((f"stored record: {en}", f"存储的证照：{zh}"))
@@ -499,7 +510,7 @@ def verify(
                 )
             )
     if signature is not None and signature != cert.signature:
-        ok2, en2, zh2 = _signature_ok(cert, presented or stored, signature)
+        ok2, en2, zh2 = _signature_ok(session, cert, presented or stored, signature)
         if not ok2:
             result.status = "tampered"
             result.reasons.append((f"presented signature: {en2}", f"所出示的签名：{zh2}"))

@@ -54,6 +54,31 @@ def _guard(work):  # type: ignore[no-untyped-def]
         fail(str(exc))
 
 
+@base_app.command("boundaries")
+def boundaries_command(
+    geojson: Path = typer.Argument(..., help="GeoJSON FeatureCollection, one feature per division"),
+    source: str = typer.Option(..., help="where the boundaries come from (who published them)"),
+    licence: str = typer.Option(..., help="the licence under which this node may share them"),
+    date: str = typer.Option(..., help="publication or retrieval date, YYYY-MM-DD"),
+    province: str = typer.Option("330000", help="province division code"),
+    fmt: str = FormatOption,
+) -> None:
+    """Load division boundaries into the spatial library (a new version), recording their source."""
+    import datetime as dt
+
+    from govshare.base import boundaries
+
+    try:
+        dt.date.fromisoformat(date)
+    except ValueError:
+        fail(f"--date {date!r}: expected YYYY-MM-DD")
+    if not geojson.exists():
+        fail(f"{geojson}: no such file")
+    provenance = boundaries.Provenance(source.strip(), licence.strip(), date)
+    version = _guard(lambda: boundaries.load(database(), operator(), geojson, provenance, province))
+    emit({"version": version.number, "status": version.status.value, "rows": version.rows_live}, fmt)
+
+
 @base_app.command("init")
 def init_command(
     province: str = typer.Option("330000", help="province division code"), fmt: str = FormatOption
@@ -211,18 +236,20 @@ def revoke_command(identifier: str, reason: str = typer.Option(..., help="why"),
 
 
 @cert_app.command("render")
-def render_command(identifier: str, out: Path = typer.Argument(..., help="file to write (.pdf or .html)")) -> None:
-    """Write the rendered copy (PDF or HTML, with the QR code of the identifier)."""
-    from govshare.base import certificates, rendering
+def render_command(
+    identifier: str, out: Path = typer.Argument(..., help="file to write (.pdf, .ofd or .html)")
+) -> None:
+    """Write the rendered copy (PDF, OFD or HTML, with the QR code of the identifier)."""
+    from govshare.base import certificates, copies
     from govshare.base.models import CertificateType
 
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in copies.MEDIA_TYPES:
+        fail(f"{out}: the file name must end in .pdf, .ofd or .html")
     with unit_of_work() as session:
         cert = certificates.find(session, identifier)
         if cert is None:
             fail(f"certificate {identifier} does not exist")
-        ctype = session.get(CertificateType, cert.type_id)
-        if out.suffix.lower() == ".pdf":
-            out.write_bytes(rendering.pdf(cert, ctype, session))  # type: ignore[arg-type]
-        else:
-            out.write_text(rendering.html(cert, ctype, session), encoding="utf-8")  # type: ignore[arg-type]
+        content, _media = copies.render(cert, session.get(CertificateType, cert.type_id), session, fmt)  # type: ignore[arg-type]
+        out.write_bytes(content)
     typer.echo(str(out))

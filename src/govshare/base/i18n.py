@@ -39,8 +39,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cert_status": ("状态", "Status"),
     "cert_copy": ("证照样式", "Rendered copy"),
     "cert_pdf": ("下载 PDF", "Download PDF"),
+    "cert_ofd": ("下载 OFD 版式文件", "Download OFD"),
     "cert_long_term": ("长期", "no expiry"),
     "base_rows_chart": ("各信息库记录数", "Rows per library"),
+    "division_code": ("行政区划代码", "Division code"),
+    "division_name": ("区划名称", "Name"),
+    "division_level": ("区划级别", "Level"),
+    "division_point": ("中心点（经度, 纬度）", "Point (longitude, latitude)"),
+    "division_note": ("坐标说明", "About the coordinates"),
+    "division_outline": ("边界轮廓", "Outline"),
+    "division_no_boundary": (
+        "未装载边界数据：软件不随附边界，由节点装载其获得许可的数据（govshare base boundaries）。",
+        "No boundaries loaded: govshare ships none; a node loads those it is licensed to share "
+        "(govshare base boundaries).",
+    ),
+    "division_children": ("下级区划", "Divisions under it"),
     "person": ("自然人", "Person"),
     "organisation": ("法人", "Organisation"),
 }

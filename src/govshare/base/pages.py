@@ -3,15 +3,18 @@ verification page the QR code opens, and the issuer's view of a certificate."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from govshare.base import certificates, rendering
+from govshare.base import boundaries, certificates, copies, rendering, spatial
 from govshare.base.api import public_actor
 from govshare.base.libraries import LIBRARIES, resource_of
 from govshare.base.models import Certificate, CertificateType
+from govshare.core import audit
 from govshare.core.errors import NotFound
 from govshare.exchange import datasets
 from govshare.exchange.models import DatasetVersion
@@ -65,6 +68,15 @@ def verify_page(request: Request, session: Session = Depends(db_session)) -> Res
     return render(request, "base/verify.html", identifier=identifier, result=result)
 
 
+def _issued_here(session: Session, caller: Caller, identifier: str) -> tuple[Certificate, CertificateType]:
+    """A certificate the caller's department issued (the operator sees all); others: 404."""
+    cert = certificates.find(session, identifier)
+    ctype = session.get(CertificateType, cert.type_id) if cert else None
+    if cert is None or ctype is None or (caller.principal.department_id not in (None, ctype.issuer_id)):
+        raise NotFound(f"certificate {identifier} does not exist", f"证照 {identifier} 不存在")
+    return cert, ctype
+
+
 @router.get("/certificates/view/{identifier}", response_class=HTMLResponse)
 def certificate_page(
     request: Request,
@@ -73,10 +85,7 @@ def certificate_page(
     session: Session = Depends(db_session),
 ) -> Response:
     """The issuing department's view of a certificate it issued (others: 404)."""
-    cert = certificates.find(session, identifier)
-    ctype = session.get(CertificateType, cert.type_id) if cert else None
-    if cert is None or ctype is None or (caller.principal.department_id not in (None, ctype.issuer_id)):
-        raise NotFound(f"certificate {identifier} does not exist", f"证照 {identifier} 不存在")
+    cert, ctype = _issued_here(session, caller, identifier)
     result = certificates.verify(session, identifier).out(language(request))
     return render(
         request,
@@ -86,3 +95,53 @@ def certificate_page(
         result=result,
         copy=rendering.html(cert, ctype, session),
     )
+
+
+@router.get("/certificates/view/{identifier}/copy.{fmt}")
+def certificate_copy(
+    identifier: str,
+    fmt: str,
+    caller: Caller = Depends(authorize("base.certificate.issue")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """The issuer's PDF or OFD copy, as a download."""
+    if fmt not in ("pdf", "ofd"):
+        raise NotFound(f"no {fmt} copy", f"没有 {fmt} 格式的证照文件")
+    cert, ctype = _issued_here(session, caller, identifier)
+    content, media = copies.render(cert, ctype, session, fmt)
+    audit.record(
+        session,
+        caller.actor,
+        "base.certificate.render",
+        object_type="base_certificate",
+        object_id=cert.identifier,
+        details={"format": fmt},
+    )
+    return Response(
+        content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{cert.identifier}.{fmt}"'}
+    )
+
+
+@router.get("/base/divisions/{code}", response_class=HTMLResponse)
+def division_page(
+    request: Request,
+    code: str,
+    caller: Caller = Depends(authorize("base.read")),
+    session: Session = Depends(db_session),
+) -> Response:
+    """A division of the spatial library with its point, its source note and, when boundaries
+    are loaded, an SVG outline of it and the divisions under it."""
+    own, children = spatial.division_with_children(session, code.strip())
+    if own is None:
+        raise NotFound(f"division {code} is not in the spatial library", f"空间地理信息库中没有行政区划 {code}")
+    shapes = [json.loads(r["边界"]) for r in [own, *children] if r["边界"]]
+    outline = None
+    if shapes:
+        view_box, paths = boundaries.outline_path(shapes)
+        outline = {
+            "view_box": view_box,
+            "own": paths[0] if own["边界"] else None,
+            "children": paths[1:] if own["边界"] else paths,
+        }
+    audit.record(session, caller.actor, "base.division.view", object_type="division", object_id=own["行政区划代码"])
+    return render(request, "base/division.html", division=own, children=children, outline=outline)

@@ -37,6 +37,28 @@ def _context(cert: Certificate, ctype: CertificateType, session: Session, items:
     }
 
 
+def copy_lines(
+    cert: Certificate, ctype: CertificateType, session: Session, items: list[str] | None
+) -> list[tuple[str, str]]:
+    """The printed copy's lines (label, value), the same in every fixed-layout format."""
+    context = _context(cert, ctype, session, items)
+    return [
+        ("持证主体", f"{cert.holder_name}（{cert.holder_code}）"),
+        *context["content"]["data"].items(),
+        ("颁发机构", context["issuer"]),
+        ("颁发日期", cert.issued_on.isoformat()),
+        ("有效期至", cert.valid_until.isoformat() if cert.valid_until else "长期"),
+        ("可信等级", f"{cert.trust_grade}（{context['grade_meaning']}）"),
+        ("证照标识", cert.identifier),
+    ]
+
+
+def qr_png(identifier: str, scale: int = 4) -> bytes:
+    buffer = io.BytesIO()
+    segno.make(verify_url(identifier), error="m").save(buffer, kind="png", scale=scale)
+    return buffer.getvalue()
+
+
 def html(cert: Certificate, ctype: CertificateType, session: Session, items: list[str] | None = None) -> str:
     """A standalone printable page (no scripts, no external assets)."""
     from govshare.web.templating import templates
@@ -56,7 +78,6 @@ def pdf(cert: Certificate, ctype: CertificateType, session: Session, items: list
 
     if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    context = _context(cert, ctype, session, items)
     buffer = io.BytesIO()
     width, height = landscape(A5)
     page = canvas.Canvas(buffer, pagesize=(width, height))
@@ -65,22 +86,10 @@ def pdf(cert: Certificate, ctype: CertificateType, session: Session, items: list
     page.drawCentredString(width / 2, height - 50, ctype.name)
     page.setFont("STSong-Light", 10)
     y = height - 85
-    lines = [
-        ("持证主体", f"{cert.holder_name}（{cert.holder_code}）"),
-        *context["content"]["data"].items(),
-        ("颁发机构", context["issuer"]),
-        ("颁发日期", cert.issued_on.isoformat()),
-        ("有效期至", cert.valid_until.isoformat() if cert.valid_until else "长期"),
-        ("可信等级", f"{cert.trust_grade}（{context['grade_meaning']}）"),
-        ("证照标识", cert.identifier),
-    ]
-    for label, value in lines:
+    for label, value in copy_lines(cert, ctype, session, items):
         page.drawString(40, y, f"{label}：{value}"[:60])
         y -= 18
-    qr = io.BytesIO()
-    segno.make(verify_url(cert.identifier), error="m").save(qr, kind="png", scale=4)
-    qr.seek(0)
-    page.drawImage(ImageReader(qr), width - 150, 40, 110, 110)
+    page.drawImage(ImageReader(io.BytesIO(qr_png(cert.identifier))), width - 150, 40, 110, 110)
     page.setFont("STSong-Light", 7)
     page.drawString(width - 160, 30, "扫码验真 / scan to verify")
     page.drawString(40, 30, f"签名（{cert.suite}）：{cert.signature[:48]}…")

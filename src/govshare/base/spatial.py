@@ -2,19 +2,25 @@
 
 Coordinates: only the province and its prefecture-level cities carry a point, the approximate
 location of the seat of government (政府驻地) to about 0.05°, entered by hand from general
-knowledge; it is not a geometric centroid and is labelled so in 坐标说明. Counties carry none
-and no division carries a boundary: the node has no licensed boundary data offline, and an
-invented polygon would be worse than none. A provider loads real ones through the same
-library (边界 takes a GeoJSON geometry).
+knowledge; it is not a geometric centroid and is labelled so in 坐标说明. Counties carry none.
+No boundary ships with govshare (`boundaries.py` says why): a node loads the boundaries it is
+licensed to share with `govshare base boundaries FILE.geojson`, which records their source,
+licence and date in 坐标说明; 边界 then holds each division's GeoJSON geometry.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
 
 from govshare.base import loading
+from govshare.base.libraries import resource_of
 from govshare.core.audit import Actor
 from govshare.core.db import Database
+from govshare.exchange import datasets
 from govshare.exchange.models import DatasetVersion
 from govshare.standards.divisions import reference_divisions
 
@@ -56,3 +62,17 @@ def divisions_frame(province: str = "330000") -> pl.DataFrame:
 
 def load_divisions(db: Database, actor: Actor, province: str = "330000") -> DatasetVersion:
     return loading.load_frame(db, actor, "division", divisions_frame(province))
+
+
+def division_with_children(session: Session, code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The division's row of the live library version and the rows of the divisions under it,
+    for the division page (signed-in users; the data API goes through the exchange)."""
+    resource = resource_of(session, "division")
+    if resource is None:
+        return None, []
+    live = datasets.live(session, resource)
+    cols = {c.item: live.table.c[c.column] for c in live.columns}
+    stmt = select(*cols.values()).where(or_(cols["行政区划代码"] == code, cols["上级行政区划代码"] == code))
+    rows = [dict(zip(cols, row, strict=True)) for row in session.execute(stmt)]
+    own = next((r for r in rows if r["行政区划代码"] == code), None)
+    return own, sorted((r for r in rows if r["行政区划代码"] != code), key=lambda r: r["行政区划代码"])

@@ -3,31 +3,47 @@
 Every answer the exchange gives carries a receipt: the node's signature (Ed25519 or SM2, by
 suite) over the request id, the resource, the hash of the content and the time, so a consumer
 can later prove what it received and from whom, and the provider can prove what it sent.
-The key pair is created on first use under `<data_dir>/keys/<suite>/`.
+The key pair is created on first use under `<data_dir>/keys/<suite>/`. A rotated key pair is
+moved to `<data_dir>/keys/<suite>/retired/<key id>/`, so the public keys of every suite and every
+rotation stay on disk; `orgs.node_keys` records them in a table (the key history) and picks the
+key to verify a signature with by the key id the signature carries.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from govshare.core.config import get_settings
-from govshare.core.crypto import KeyPair, get_suite, load_keypair, save_keypair
+from govshare.core.crypto import SUITES, KeyPair, get_suite, load_keypair, save_keypair
 from govshare.core.db import utcnow
 
+RETIRED = "retired"
 
-def _key_dir() -> Path:
+
+def _key_dir(suite: str | None = None) -> Path:
     settings = get_settings()
-    return Path(settings.data_dir) / "keys" / settings.crypto_suite.value
+    return Path(settings.data_dir) / "keys" / (suite or settings.crypto_suite.value)
 
 
-@lru_cache(maxsize=4)
-def _keypair_at(directory: str, suite: str) -> KeyPair:
+def _stamp(directory: str) -> int:
+    """The key files' change time: part of the cache key, so a key rotated by another process
+    (the CLI, another worker) is picked up on the next signature instead of at restart."""
+    try:
+        return os.stat(directory).st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+@lru_cache(maxsize=8)
+def _keypair_at(directory: str, suite: str, stamp: int) -> KeyPair:
     try:
         return load_keypair(directory, suite)
     except FileNotFoundError:
@@ -37,7 +53,55 @@ def _keypair_at(directory: str, suite: str) -> KeyPair:
 
 
 def node_keypair() -> KeyPair:
-    return _keypair_at(str(_key_dir()), get_settings().crypto_suite.value)
+    directory = str(_key_dir())
+    return _keypair_at(directory, get_settings().crypto_suite.value, _stamp(directory))
+
+
+def rotate_keypair() -> tuple[KeyPair, KeyPair]:
+    """Replace the node's key pair of the current suite with a new one; returns (old, new).
+
+    The old pair is moved, not deleted, to `retired/<key id>/` beside it: its public key keeps
+    verifying what it signed (the operator may shred the private key file there once the key
+    history has recorded the public key)."""
+    old = node_keypair()
+    suite = old.suite
+    directory = _key_dir(suite)
+    archive = directory / RETIRED / key_id(old.public_key, suite)
+    archive.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for path in directory.iterdir():
+        if path.is_file():
+            shutil.move(str(path), archive / path.name)
+    new = get_suite(suite).generate_keypair()
+    save_keypair(new, directory)
+    os.utime(directory)  # a new stamp even where the file system's clock is coarse
+    _keypair_at.cache_clear()
+    return old, new
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """A public key found in the key directory: the current one of a suite, or a retired one."""
+
+    suite: str
+    public_key: bytes
+    current: bool
+    created_at: datetime
+
+
+def stored_keys() -> list[StoredKey]:
+    """Every key pair under `<data_dir>/keys`, of every suite, current and retired."""
+    found = []
+    for suite in SUITES:
+        top = _key_dir(suite)
+        folders = [(top, True)] + [(p, False) for p in sorted((top / RETIRED).glob("*")) if p.is_dir()]
+        for folder, current in folders:
+            try:
+                keypair = load_keypair(folder, suite)
+            except (FileNotFoundError, ValueError):
+                continue  # no key there, or a damaged one: nothing it could verify
+            created = datetime.fromtimestamp(min(p.stat().st_mtime for p in folder.iterdir() if p.is_file()), UTC)
+            found.append(StoredKey(suite, keypair.public_key, current, created))
+    return found
 
 
 def key_id(public_key: bytes, suite: str) -> str:

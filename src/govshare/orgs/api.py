@@ -82,6 +82,15 @@ def node_key() -> dict:
     return public_key_info()
 
 
+@router.get("/node/keys", dependencies=[Depends(public)], summary="This node's key history 节点密钥历史")
+def node_key_history(session: Session = Depends(db_session)) -> list[dict]:
+    """Every public key the node has signed with, by key id: a receipt or certificate signed
+    before a rotation or a suite switch is verified with the key its key id names."""
+    from govshare.orgs import node_keys
+
+    return [node_keys.key_out(row) for row in node_keys.history(session)]
+
+
 # --- divisions --------------------------------------------------------------------------
 
 

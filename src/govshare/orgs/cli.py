@@ -9,8 +9,8 @@ import typer
 from govshare.cli_support import operator, operator_principal, unit_of_work
 from govshare.core.auth import Role
 from govshare.core.output import FormatOption, emit, fail
-from govshare.orgs import clients, departments, divisions, users
-from govshare.orgs.models import DepartmentKind, DivisionLevel
+from govshare.orgs import clients, departments, divisions, node_keys, users
+from govshare.orgs.models import DepartmentKind, DivisionLevel, KeyRetirement
 from govshare.orgs.schemas import ClientIn, DepartmentIn, TokenIn, UserIn
 
 org_app = typer.Typer(help="Departments and divisions. 部门与行政区划。", no_args_is_help=True)
@@ -215,7 +215,8 @@ def node_key(fmt: str = FormatOption) -> None:
 def node_verify_receipt(
     receipt_file: Path = typer.Argument(..., help="the receipt: JSON, or the X-Govshare-Receipt header value"),
     content: Path = typer.Option(None, help="the content the receipt covers, to check its hash too"),
-    public_key: str = typer.Option(None, help="the signing node's public key (base64); default: this node's"),
+    public_key: str = typer.Option(None, help="the signing node's public key (base64); default: this node's key "
+                                   "named by the receipt's key id, from its key history"),
     fmt: str = FormatOption,
 ) -> None:
     """Check a signed receipt; exit 1 with the reason when it does not hold."""
@@ -223,21 +224,51 @@ def node_verify_receipt(
     import binascii
     import json
 
-    from govshare.core.signing import Receipt, node_keypair, verify_receipt
+    from govshare.core.signing import Receipt, verify_receipt
 
     if not receipt_file.exists():
         fail(f"{receipt_file}: no such file")
     text = receipt_file.read_text(encoding="utf-8").strip()
     try:
         receipt = Receipt(**json.loads(text)) if text.startswith("{") else Receipt.from_header(text)
-        key = base64.b64decode(public_key) if public_key else node_keypair().public_key
+        key = base64.b64decode(public_key) if public_key else None
     except (ValueError, TypeError, binascii.Error) as exc:
         fail(f"{receipt_file}: not a govshare receipt ({exc})")
-    check = verify_receipt(receipt, key, content.read_bytes() if content else None)
+    body = content.read_bytes() if content else None
+    if key is not None:
+        check = verify_receipt(receipt, key, body)
+    else:
+        with unit_of_work() as session:
+            check = node_keys.check_receipt(session, receipt, body)
     emit({**check.as_dict(), "request_id": receipt.request_id, "resource": receipt.resource,
-          "issued_at": receipt.issued_at, "node": receipt.node}, fmt)
+          "issued_at": receipt.issued_at, "node": receipt.node, "key_id": receipt.key_id}, fmt)
     if not check.ok:
         fail(check.reason)
 
 
-COMMANDS = [("org", org_app), ("user", user_app), ("client", client_app), ("node", node_app)]
+# --- the node's key history ------------------------------------------------------------------
+
+keys_app = typer.Typer(help="The node's signing keys: history and rotation. 节点签名密钥。", no_args_is_help=True)
+
+
+@keys_app.command("list")
+def keys_list(fmt: str = FormatOption) -> None:
+    """Every signing key the node has used: suite, validity, why it was retired."""
+    with unit_of_work() as session:
+        emit([node_keys.key_out(row) for row in node_keys.history(session, operator())], fmt)
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    reason: KeyRetirement = typer.Option(KeyRetirement.ROTATED, help="rotated (on schedule) or compromised (leaked: "
+                                         "what the old key signed stops verifying)"),
+    note: str = typer.Option("", help="a note kept with the retired key"),
+    fmt: str = FormatOption,
+) -> None:
+    """Replace the key of the suite in use with a new one; the old one keeps verifying what it signed."""
+    with unit_of_work() as session:
+        row = node_keys.rotate(session, operator(), reason, note)
+        emit(node_keys.key_out(row), fmt)
+
+
+COMMANDS = [("org", org_app), ("user", user_app), ("client", client_app), ("node", node_app), ("keys", keys_app)]

@@ -194,3 +194,28 @@ class ApiToken(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
 
     client: Mapped[ApiClient] = relationship(back_populates="tokens", lazy="joined")
+
+
+class KeyRetirement(StrEnum):
+    ROTATED = "rotated"  # replaced on schedule: what it signed stays valid
+    SUITE_SWITCH = "suite_switch"  # the node moved to the other suite (intl <-> sm)
+    REPLACED = "replaced"  # found replaced outside govshare (key files swapped by hand)
+    COMPROMISED = "compromised"  # leaked: signatures made with it no longer prove anything
+
+
+class NodeKey(Base):
+    """One public signing key this node has used (节点签名密钥历史): signatures carry its key id,
+    and verification picks the key by that id, so a rotation or a suite switch does not
+    invalidate what earlier keys signed. The private key never enters the database."""
+
+    __tablename__ = "node_key"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), nullable=False, unique=True)
+    suite: Mapped[str] = mapped_column(String(10), nullable=False)
+    public_key: Mapped[str] = mapped_column(Text, nullable=False)  # base64
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: the key in use
+    retired_reason: Mapped[KeyRetirement | None] = mapped_column(_enum(KeyRetirement, "key_retirement"))
+    retired_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

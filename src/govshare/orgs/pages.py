@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from govshare.core.auth import Role
 from govshare.core.errors import AppError
-from govshare.orgs import clients, departments, divisions, users
+from govshare.orgs import clients, departments, divisions, node_keys, users
 from govshare.orgs.models import DepartmentKind, DivisionLevel
 from govshare.orgs.schemas import ClientIn, DepartmentIn, DepartmentUpdate, TokenIn, UserIn
 from govshare.web.deps import Caller, authorize, db_session, language
@@ -27,6 +27,7 @@ NAV = [
     ("/admin/departments", "departments", "departments.read"),
     ("/admin/users", "users", "users.read"),
     ("/clients", "clients", "clients.read"),
+    ("/admin/node-keys", "node_keys", "node.keys.read"),
 ]
 
 
@@ -233,3 +234,13 @@ def token_revoke(token_id: int, request: Request, caller: Caller = Depends(autho
                  session: Session = Depends(db_session)) -> Response:
     clients.revoke_token(session, caller.principal, caller.actor, token_id)
     return RedirectResponse("/clients", status_code=303)
+
+
+# --- the node's signing keys --------------------------------------------------------------
+
+
+@router.get("/admin/node-keys", response_class=HTMLResponse)
+def node_key_list(request: Request, caller: Caller = Depends(authorize("node.keys.read")),
+                  session: Session = Depends(db_session)) -> Response:
+    """Rotation is a shell command (`govshare keys rotate`): it replaces key files on the server."""
+    return render(request, "orgs/node_keys.html", keys=node_keys.history(session, caller.actor))

@@ -2,7 +2,7 @@
 
 from govshare.core.auth import ANY_USER, Role, Rule, rule
 
-P, S = Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN
+P, S, A = Role.PLATFORM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN
 OFFICER, CONSUMER = Role.DATA_OFFICER, Role.CONSUMER
 
 ACTIONS: dict[str, Rule] = {
@@ -14,5 +14,6 @@ ACTIONS: dict[str, Rule] = {
     "users.assign_roles": rule(P, S, description="grant and withdraw roles"),
     "clients.read": rule(P, S, OFFICER, CONSUMER, description="see API clients"),
     "clients.write": rule(P, OFFICER, description="register clients, issue and revoke tokens"),
+    "node.keys.read": rule(P, S, A, description="see the node's signing-key history"),
     "tokens.revoke": rule(P, S, OFFICER, description="revoke an API token at once"),
 }
