@@ -86,6 +86,10 @@ def db(database_template: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     # Seal right after each commit so tests can verify the chain at once; the background
     # sealer has tests of its own.
     monkeypatch.setenv("GOVSHARE_AUDIT_SEALING", "inline")
+    # Background jobs run in the app only where a test starts them (tests/exchange/test_ops.py).
+    monkeypatch.setenv("GOVSHARE_JOBS__IN_APP", "false")
+    # The default outbound policy (no loopback); set here so the demo command cannot widen it for later tests.
+    monkeypatch.setenv("GOVSHARE_POLICY__OUTBOUND__ALLOWED_NETWORKS", "[]")
     # Administrators' second factor has tests of its own (tests/orgs/test_second_factor.py).
     monkeypatch.setenv("GOVSHARE_POLICY__ADMIN_TWO_FACTOR", "false")
     reset_settings_cache()

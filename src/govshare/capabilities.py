@@ -9,6 +9,7 @@ newcomer knows where anything lives after reading one:
     api.py      router: APIRouter      /api/v1/... JSON endpoints
     pages.py    router: APIRouter      HTML pages; NAV: [(path, label key, action)]
     cli.py      COMMANDS: [(name, typer.Typer)]  `govshare <name> ...`
+    worker.py   start(settings, database) -> stop | None  background jobs inside `govshare serve`
     templates/  Jinja2 templates, found automatically
 
 Adding a capability is adding its name here: the app, the CLI, the schema, the menu and the

@@ -105,6 +105,12 @@ def demo(
         reset_settings_cache()
         err_console.print("demo: administrators' two-step verification is off "
                           "(GOVSHARE_POLICY__ADMIN_TWO_FACTOR=true turns it on)")
+    if "GOVSHARE_POLICY__OUTBOUND__ALLOWED_NETWORKS" not in os.environ:
+        # Lets a demo's webhooks and interface endpoints point at a receiver on this machine; a
+        # real node allows loopback only if it lists it (docs/operations.md, outbound policy).
+        os.environ["GOVSHARE_POLICY__OUTBOUND__ALLOWED_NETWORKS"] = '["127.0.0.0/8", "::1/128"]'
+        reset_settings_cache()
+        err_console.print("demo: webhooks and interface endpoints may target loopback (127.0.0.0/8, ::1)")
     with unit_of_work() as session:
         summary = build_demo(session, operator(), seed=seed, scale=scale)
     emit(summary.logins, fmt, title=f"demo log-ins (password {DEMO_PASSWORD})")

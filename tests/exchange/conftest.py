@@ -17,6 +17,7 @@ from govshare.exchange import datasets, loading
 from govshare.exchange.models import LoadMode
 from govshare.standards.identifiers import make_citizen_id
 from tests.catalog.conftest import entry, publish
+from tests.exchange.receiver import receiver  # noqa: F401 - fixture
 from tests.factories import login
 
 ITEMS = [

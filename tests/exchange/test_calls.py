@@ -9,14 +9,13 @@ import hmac
 import json
 from pathlib import Path
 
-import httpx
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from govshare.cli import app as cli_app
 from govshare.core.db import Database
 from govshare.core.signing import Receipt, node_keypair, verify_receipt
-from govshare.exchange import interface, subscriptions
+from govshare.exchange import subscriptions
 from govshare.exchange.models import LoadMode
 from tests.exchange.conftest import approve, ask, load_rows, operator, person, system_token, write_csv
 from tests.factories import SETUP, login
@@ -96,20 +95,13 @@ def test_objection_lowers_score_until_answered(client: TestClient, world, loaded
 
 
 def test_subscription_pushes_signed_changes_and_retries(client: TestClient, world, db: Database, loaded,
-                                                       tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+                                                       tmp_path: Path, receiver) -> None:  # type: ignore[no-untyped-def]
     _, token, url = _granted(client, loaded)
     created = client.post("/api/v1/exchange/subscriptions", headers=token, json={
-        "resource_id": loaded.id, "url": "https://hook.police.example/changes", "purpose": P})
+        "resource_id": loaded.id, "url": receiver.url("/changes"), "purpose": P})
     assert created.status_code == 201, created.text
     secret, sub_id = created.json()["secret"], created.json()["id"]
-    received: list[httpx.Request] = []
-    answers = iter([503, 200])
-
-    def hook(request: httpx.Request) -> httpx.Response:
-        received.append(request)
-        return httpx.Response(next(answers))
-
-    monkeypatch.setattr(subscriptions, "TRANSPORT", httpx.MockTransport(hook))
+    receiver.statuses = [503]  # the first push fails, the retry is taken
     load_rows(db, loaded.id, write_csv(tmp_path / "u.csv", [person(1) | {"参保状态": "03"}]), mode=LoadMode.UPSERT)
     assert subscriptions.deliver_due(db, SETUP) == {"delivered": 0, "retry": 1, "gave_up": 0}
     assert subscriptions.deliver_due(db, SETUP) == {"delivered": 0, "retry": 0, "gave_up": 0}  # backing off
@@ -121,10 +113,11 @@ def test_subscription_pushes_signed_changes_and_retries(client: TestClient, worl
     with db.session() as session:
         session.execute(update(Delivery).values(next_attempt_at=utcnow()))
     assert subscriptions.deliver_due(db, SETUP)["delivered"] == 1
-    body = received[-1].content
+    assert [r.path for r in receiver.received] == ["/changes", "/changes"]
+    body = receiver.received[-1].body
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    assert received[-1].headers["x-govshare-signature"] == expected
-    assert verify_receipt(Receipt.from_header(received[-1].headers["x-govshare-receipt"]),
+    assert receiver.received[-1].headers["x-govshare-signature"] == expected
+    assert verify_receipt(Receipt.from_header(receiver.received[-1].headers["x-govshare-receipt"]),
                           node_keypair().public_key, body).ok
     pushed = json.loads(body)
     assert [c["row"]["参保状态"] for c in pushed["changes"]] == ["03"]
@@ -133,28 +126,24 @@ def test_subscription_pushes_signed_changes_and_retries(client: TestClient, worl
 
 
 def test_interface_resource_forwards_with_signed_headers_and_strips_items(client: TestClient, world, db: Database,
-                                                                         loaded, monkeypatch) -> None:  # type: ignore
+                                                                         loaded, receiver) -> None:  # type: ignore
     headers = login(client, "hr.officer")
-    client.put(f"/api/v1/exchange/resources/{loaded.id}/dataset", headers=headers,
-               json={"endpoint_url": "https://hr.internal.example/api/person"})
+    registered = client.put(f"/api/v1/exchange/resources/{loaded.id}/dataset", headers=headers,
+                            json={"endpoint_url": receiver.url("/api/person")})
+    assert registered.status_code == 200, registered.text
     client_id, token = system_token(client, "police.officer")
     asked = ask(client, loaded.id, client_id=client_id, items=["公民身份号码", "参保状态"])
     approve(client, asked["id"])
-    seen: list[httpx.Request] = []
-
-    def provider(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(200, json={"data": [{"公民身份号码": "x", "参保状态": "01", "缴费基数": 9999}]})
-
-    monkeypatch.setattr(interface, "TRANSPORT", httpx.MockTransport(provider))
+    receiver.reply = {"data": [{"公民身份号码": "x", "参保状态": "01", "缴费基数": 9999}]}
     answer = client.post(f"/api/v1/exchange/resources/{loaded.id}/call", headers=token,
                          json={"purpose": P, "body": {"公民身份号码": "x"}})
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"] == {"data": [{"公民身份号码": "x", "参保状态": "01"}]}
-    sent = seen[0]
+    sent = receiver.received[0]
+    assert sent.path == "/api/person"
     assert sent.headers["x-govshare-consumer"] == str(world.police.id)
     assert verify_receipt(Receipt.from_header(sent.headers["x-govshare-receipt"]), node_keypair().public_key,
-                          sent.content).ok
+                          sent.body).ok
 
 
 def test_receipt_checked_by_the_cli(client: TestClient, world, loaded, tmp_path: Path) -> None:

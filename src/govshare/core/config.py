@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -52,6 +52,27 @@ class ZombiePolicy(BaseModel):
     low_use_monthly_logins: int = Field(30, ge=0, description="频度低：近 30 天登录次数上限")
 
 
+class Outbound(BaseModel):
+    """Where the node may send requests of its own (webhook pushes, interface-resource calls):
+    a guard against being used to reach internal services (SSRF). Public addresses are allowed;
+    private, shared, loopback and link-local ones only inside `allowed_networks`; cloud metadata
+    addresses never. Checked when a URL is registered and again, on fresh DNS, at every send."""
+
+    allowed_hosts: list[str] = Field(default_factory=list, description=(
+        "允许的目标主机名（精确或 *.后缀）；非空时只能推送/转发到这些主机，且这些主机可解析到内网地址"))
+    allowed_networks: list[str] = Field(default_factory=list, description=(
+        "允许的目标网段（CIDR），如政务外网 10.0.0.0/8；回环地址须显式列出，如 127.0.0.1/32"))
+
+
+class Jobs(BaseModel):
+    """Background work (webhook deliveries, overdue requests) run inside `govshare serve`."""
+
+    in_app: bool = Field(True, description="在 Web 进程内定时执行后台任务（多进程时以数据库租约互斥）")
+    deliver_every_seconds: float = Field(15, ge=0.05, le=3600, description="推送投递检查间隔（秒）")
+    overdue_every_seconds: float = Field(3600, ge=0.05, le=86400, description="逾期申请检查间隔（秒）")
+    lease_seconds: int = Field(600, ge=5, le=86400, description="任务租约时长（秒），持有者异常退出后由他人接管")
+
+
 class Policy(BaseModel):
     """Figures from the sharing rules; national values by default (RULES.md)."""
 
@@ -72,6 +93,7 @@ class Policy(BaseModel):
     client_rows_per_call: int = Field(1000, ge=1, le=100_000, description="单次查询返回行数上限（默认）")
     admin_two_factor: bool = Field(True, description="三员须使用两步验证（TOTP）登录")
     zombie: ZombiePolicy = ZombiePolicy()
+    outbound: Outbound = Outbound()
 
 
 class NodeIdentity(BaseModel):
@@ -107,6 +129,10 @@ class Settings(BaseSettings):
     default_language: str = Field("zh", pattern="^(zh|en)$")
     node: NodeIdentity = NodeIdentity()
     policy: Policy = Policy()
+    jobs: Jobs = Jobs()
+    node_secret: SecretStr | None = Field(
+        None, description="the key material secrets at rest are encrypted under; default: the file "
+        "<data_dir>/keys/node-secret, created on first use (keep it out of database backups)")
 
     @field_validator("database_url")
     @classmethod

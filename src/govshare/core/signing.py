@@ -18,11 +18,12 @@ import shutil
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from govshare.core.config import get_settings
-from govshare.core.crypto import SUITES, KeyPair, get_suite, load_keypair, save_keypair
+from govshare.core.crypto import _HASHES, SUITES, KeyPair, get_suite, load_keypair, save_keypair
 from govshare.core.db import utcnow
 
 RETIRED = "retired"
@@ -113,6 +114,32 @@ def content_hash(data: bytes, suite: str | None = None) -> str:
     return get_suite(suite or get_settings().crypto_suite.value).hash(data)
 
 
+class ContentHasher:
+    """The node suite's content hash computed piece by piece, for answers too large to hold in
+    memory (downloads): `update` each chunk, then `hexdigest` equals content_hash(all bytes)."""
+
+    def __init__(self, suite: str | None = None) -> None:
+        self.suite = suite or get_settings().crypto_suite.value
+        self._pieces: list[bytes] | None = None
+        if self.suite == "intl":
+            self._digest: Any = sha256()
+        elif _HASHES is not None:
+            self._digest = _HASHES.Hash(_HASHES.SM3())  # type: ignore[attr-defined]
+        else:  # OpenSSL without SM3: gmssl hashes whole messages only, so gather the pieces
+            self._pieces = []
+
+    def update(self, data: bytes) -> None:
+        if self._pieces is not None:
+            self._pieces.append(data)
+        else:
+            self._digest.update(data)
+
+    def hexdigest(self) -> str:
+        if self._pieces is not None:
+            return content_hash(b"".join(self._pieces), self.suite)
+        return self._digest.hexdigest() if self.suite == "intl" else self._digest.finalize().hex()
+
+
 @dataclass(frozen=True)
 class Receipt:
     node: str
@@ -140,7 +167,10 @@ class Receipt:
         return cls(**json.loads(base64.b64decode(value)))
 
 
-def issue_receipt(request_id: str, resource: str, content: bytes, at: datetime | None = None) -> Receipt:
+def issue_receipt(request_id: str, resource: str, content: bytes, at: datetime | None = None,
+                  digest: str | None = None) -> Receipt:
+    """Signs a receipt over `content`, or over a `digest` of it already computed with this
+    node's suite (ContentHasher) when the content is streamed."""
     settings = get_settings()
     keypair = node_keypair()
     suite = settings.crypto_suite.value
@@ -150,7 +180,7 @@ def issue_receipt(request_id: str, resource: str, content: bytes, at: datetime |
         key_id=key_id(keypair.public_key, suite),
         request_id=request_id,
         resource=resource,
-        content_hash=content_hash(content, suite),
+        content_hash=digest or content_hash(content, suite),
         issued_at=(at or utcnow()).isoformat(timespec="microseconds"),
         signature="",
     )

@@ -14,6 +14,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError, InvalidInput
+from govshare.core.signing import issue_receipt
 from govshare.exchange import (
     access_requests,
     calls,
@@ -228,30 +229,24 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
              items: str | None = Query(None, max_length=20_000, description="JSON list of items"),
              caller: Caller = Depends(authorize("exchange.download")),
              session: Session = Depends(db_session)) -> Response:
-    spool: Any = None
-
-    def work(call: calls.Call) -> tuple[dict[str, Any], int, dict[str, Any]]:
-        nonlocal spool
-        allowed = limits.rows_left(session, caller.principal, call.limits)
-        spool, rows, details = data.download(session, call, _json_param(filter, "filter"),
-                                             _json_param(items, "items"), format, allowed)
-        return {}, rows, details
-
     try:
         call = calls.begin(session, caller, resource_id, "download", purpose)
-        _, rows, details = work(call)
+        allowed = limits.rows_left(session, caller.principal, call.limits)
+        spooled, rows, details = data.download(session, call, _json_param(filter, "filter"),
+                                               _json_param(items, "items"), format, allowed)
     except AppError as exc:
         calls.refused(session, caller, resource_id, "download", purpose, exc)
         raise
     calls.finish(session, call, rows, details)
-    body = spool.read()
-    spool.close()
+    # The receipt signs the hash taken while the file was written; the file is then streamed
+    # from the spool (memory bounded), and closed when the answer ends.
+    receipt = issue_receipt(call.request_id, call.resource.code, b"", digest=spooled.digest)
     media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
-    answer = calls.signed(call, body, media, {
+    return StreamingResponse(data.stream(spooled), media_type=media, headers={
+        calls.RECEIPT_HEADER: receipt.header(), calls.REQUEST_ID_HEADER: call.request_id,
+        "Content-Length": str(spooled.size),
         "Content-Disposition": f'attachment; filename="{call.resource.code.replace("/", "-")}.{format}"',
         "X-Govshare-Rows": str(rows), "X-Govshare-Cursor": str(details["cursor"])})
-    return StreamingResponse(iter([body[i:i + (1 << 16)] for i in range(0, len(body), 1 << 16)]),
-                             media_type=media, headers=dict(answer.headers))
 
 
 @router.get("/resources/{resource_id}/changes", summary="Change feed since a cursor 增量")

@@ -144,21 +144,44 @@ def revoke_command(grant: int = typer.Argument(...), reason: str = typer.Option(
 
 @exchange_app.command("overdue")
 def overdue_command(fmt: str = FormatOption) -> None:
-    """Flag overdue requests and escalate them to the authority (run daily)."""
-    from govshare.exchange import access_requests, limits
-
-    with unit_of_work() as session:
-        flagged = access_requests.flag_overdue(session, operator())
-        pruned = limits.prune(session)
-    emit({"flagged": flagged, "pruned_counters": pruned}, fmt)
+    """Flag overdue requests and escalate them to the authority (run daily, or let `serve` do it)."""
+    _run_job("overdue", fmt)
 
 
 @exchange_app.command("deliver")
 def deliver_command(limit: int = typer.Option(100, min=1), fmt: str = FormatOption) -> None:
-    """Send the webhook deliveries that are due (run every minute from a timer)."""
+    """Send the webhook deliveries that are due (run every minute from a timer, or let `serve` do it)."""
     from govshare.exchange import subscriptions
 
+    # Each delivery is claimed before it is sent: safe alongside the workers inside `serve`.
     emit(subscriptions.deliver_due(database(), operator(), limit), fmt)
+
+
+def _run_job(name: str, fmt: str) -> None:
+    from govshare.core.config import get_settings
+    from govshare.exchange import worker
+
+    try:
+        result = worker.run_job(database(), get_settings(), name, operator(), worker.holder_name(), force=True)
+    except worker.JobFailed as exc:
+        fail(str(exc))
+    if result is None:
+        fail(f"job {name} is running in another worker right now (its lease is held); try again later")
+    emit(result, fmt)
+
+
+@exchange_app.command("jobs")
+def jobs_command(fmt: str = FormatOption) -> None:
+    """The background jobs: when each last ran, who holds it, its last result or error."""
+    from sqlalchemy import select
+
+    from govshare.exchange.models import JobLease
+
+    with unit_of_work() as session:
+        rows = session.scalars(select(JobLease).order_by(JobLease.name)).all()
+        emit([{"name": j.name, "holder": j.holder, "lease_until": j.lease_until, "last_started_at": j.last_started_at,
+               "last_finished_at": j.last_finished_at, "last_result": j.last_result, "last_error": j.last_error}
+              for j in rows], fmt)
 
 
 @exchange_app.command("stats")

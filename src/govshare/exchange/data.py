@@ -8,10 +8,10 @@ filtering on others would let it guess their values one query at a time.
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from govshare.core.errors import InvalidInput, PermissionDenied
 from govshare.core.masking import _mask_middle, mask_citizen_id, mask_mobile, mask_name
+from govshare.core.signing import ContentHasher
 from govshare.exchange import filters, tables
 from govshare.exchange.calls import Call, live_for
 from govshare.exchange.datasets import Live
@@ -154,10 +155,51 @@ def pseudonymised_key(key_filter: dict[str, Any]) -> dict[str, Any]:
 # --- download ---------------------------------------------------------------------------------
 
 
+SPOOL_BYTES = 8 << 20  # a download's bytes kept in memory before they spill to a temporary file
+
+
+class Spooled:
+    """A download's exact bytes in a temporary file (memory first, disk past SPOOL_BYTES), with
+    their size and the node suite's hash, computed while they were written: the receipt signs
+    that hash before the first byte is sent, and memory stays bounded whatever the size."""
+
+    def __init__(self, spool_bytes: int | None = None) -> None:
+        self.file: Any = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES if spool_bytes is None else spool_bytes)
+        self._hasher = ContentHasher()
+        self.size = 0
+        self.digest = ""
+        self._scratch: tempfile.TemporaryDirectory | None = None
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+        self._hasher.update(data)
+        self.size += len(data)
+
+    def scratch(self) -> Path:
+        """A private directory for intermediate files, removed on close."""
+        if self._scratch is None:
+            self._scratch = tempfile.TemporaryDirectory(prefix="govshare-download-")
+        return Path(self._scratch.name)
+
+    def seal(self) -> Spooled:
+        self.digest = self._hasher.hexdigest()
+        self.file.seek(0)
+        return self
+
+    @property
+    def on_disk(self) -> bool:
+        return bool(getattr(self.file, "_rolled", True))
+
+    def close(self) -> None:
+        self.file.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+
 def download(session: Session, call: Call, caller_filter: Any, items: list[str], fmt: str,
-             max_rows: int) -> tuple[tempfile.SpooledTemporaryFile, int, dict[str, Any]]:
-    """Writes the granted rows into a spooled file (memory first, disk when large) batch by batch:
-    the receipt signs the exact bytes, so they are complete before the answer starts."""
+             max_rows: int) -> tuple[Spooled, int, dict[str, Any]]:
+    """The granted rows as CSV or Parquet, written batch by batch into a Spooled file that hashes
+    them on the way; the caller signs `spooled.digest` and then streams the file."""
     if fmt not in ("csv", "parquet"):
         raise InvalidInput("format must be csv or parquet", "格式应为 csv 或 parquet", field="format")
     live = live_for(session, call)
@@ -166,29 +208,49 @@ def download(session: Session, call: Call, caller_filter: Any, items: list[str],
     cols, masked = _shape(call, live, items)
     stmt = select(*[live.table.c[c.column] for c in cols]).where(where).order_by(live.table.c[tables.ROW]) \
         .limit(max_rows)
-    out = tempfile.SpooledTemporaryFile(max_size=32 << 20)
-    rows = 0
-    frames: list[pl.DataFrame] = []
-    result = session.execute(stmt.execution_options(yield_per=DOWNLOAD_BATCH))
-    header = True
-    for chunk in result.partitions(DOWNLOAD_BATCH):
-        frame = _frame(chunk, cols, masked)
-        rows += frame.height
-        if fmt == "csv":
-            out.write(frame.write_csv(include_header=header).encode())
-            header = False
-        else:
-            frames.append(frame)
-    if fmt == "csv" and header:
-        out.write(pl.DataFrame(schema={c.item: pl.String for c in cols}).write_csv().encode())
-    if fmt == "parquet":
+    out = Spooled()
+    try:
+        batches = (_frame(chunk, cols, masked) for chunk in session.execute(
+            stmt.execution_options(yield_per=DOWNLOAD_BATCH)).partitions(DOWNLOAD_BATCH))
         empty = pl.DataFrame(schema={c.item: pl.String for c in cols})
-        buffer = io.BytesIO()
-        (pl.concat(frames, how="diagonal_relaxed") if frames else empty).write_parquet(buffer)
-        out.write(buffer.getvalue())
-    out.seek(0)
-    return out, rows, {"items": items, "format": fmt, "filter": _logged(checked, live),
-                       "cursor": live.dataset.change_seq}
+        rows = (_write_csv if fmt == "csv" else _write_parquet)(out, batches, empty)
+    except BaseException:
+        out.close()
+        raise
+    return out.seal(), rows, {"items": items, "format": fmt, "filter": _logged(checked, live),
+                              "cursor": live.dataset.change_seq}
+
+
+def _write_csv(out: Spooled, batches: Iterator[pl.DataFrame], empty: pl.DataFrame) -> int:
+    rows = 0
+    for frame in batches:
+        out.write(frame.write_csv(include_header=rows == 0).encode())
+        rows += frame.height
+    if rows == 0:
+        out.write(empty.write_csv().encode())
+    return rows
+
+
+def _write_parquet(out: Spooled, batches: Iterator[pl.DataFrame], empty: pl.DataFrame) -> int:
+    """Each batch goes to an Arrow file on disk; polars' streaming engine then writes them as one
+    Parquet file, which is copied into the spool (and hashed) in chunks: no step holds all rows."""
+    scratch = out.scratch()
+    parts: list[Path] = []
+    rows = 0
+    for frame in batches:
+        part = scratch / f"{len(parts)}.arrow"
+        frame.write_ipc(part)
+        parts.append(part)
+        rows += frame.height
+    target = scratch / "download.parquet"
+    if parts:
+        pl.concat([pl.scan_ipc(p) for p in parts], how="diagonal_relaxed").sink_parquet(target)
+    else:
+        empty.write_parquet(target)
+    with target.open("rb") as source:
+        while chunk := source.read(1 << 20):
+            out.write(chunk)
+    return rows
 
 
 def _frame(chunk: list[Any], cols: list[Column], masked: list[bool]) -> pl.DataFrame:
@@ -197,12 +259,12 @@ def _frame(chunk: list[Any], cols: list[Column], masked: list[bool]) -> pl.DataF
     return pl.DataFrame(data, strict=False)
 
 
-def stream(spool: Any, chunk: int = 1 << 16) -> Iterator[bytes]:
+def stream(spooled: Spooled, chunk: int = 1 << 16) -> Iterator[bytes]:
     try:
-        while data := spool.read(chunk):
+        while data := spooled.file.read(chunk):
             yield data
     finally:
-        spool.close()
+        spooled.close()
 
 
 # --- change feed ------------------------------------------------------------------------------

@@ -82,14 +82,13 @@ def configure(session: Session, principal: Principal, actor: Actor, resource_id:
 
 
 def _endpoint(url: str) -> str:
+    from govshare.exchange.outbound import check_url
+
     url = url.strip()
-    if url and not url.startswith(("http://", "https://")):
-        raise InvalidInput("the endpoint must be an http:// or https:// URL", "接口地址应以 http:// 或 https:// 开头",
-                           field="endpoint_url")
     if len(url) > 500:
         raise InvalidInput("the endpoint URL is too long (at most 500 characters)", "接口地址过长",
                            field="endpoint_url")
-    return url
+    return check_url(url, "endpoint_url") if url else url  # the node's outbound policy (SSRF)
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,11 @@ from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError, Conflict
 from govshare.core.signing import issue_receipt
+from govshare.exchange import outbound
 from govshare.exchange.calls import Call
 from govshare.exchange.datasets import find
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
-# Tests and deployments with a forward proxy replace the transport; None means the network.
-TRANSPORT: httpx.BaseTransport | None = None
 
 
 class UpstreamFailed(AppError):
@@ -43,9 +42,12 @@ def forward(session: Session, call: Call, body: dict[str, Any]) -> tuple[dict[st
                "X-Govshare-Client": str(principal.client_id or ""), "X-Govshare-Purpose": quote(call.purpose),
                "X-Govshare-Receipt": issue_receipt(call.request_id, call.resource.code, content).header()}
     try:
-        with httpx.Client(timeout=TIMEOUT, transport=TRANSPORT, follow_redirects=False) as client:
-            answer = client.post(dataset.endpoint_url, content=content, headers=headers)
+        # checked again against the outbound policy on fresh DNS (a rebinding cannot redirect it)
+        answer = outbound.post(dataset.endpoint_url, content, headers, TIMEOUT)
         data = answer.json()
+    except outbound.OutboundRefused as exc:
+        raise UpstreamFailed(f"the node's outbound policy refuses the provider's endpoint: {exc.message}",
+                             f"节点出站策略不允许访问提供方接口：{exc.message_zh}") from exc
     except (httpx.HTTPError, ValueError) as exc:
         raise UpstreamFailed(f"the provider's endpoint did not answer with JSON ({type(exc).__name__})",
                              "提供方接口未返回有效的 JSON") from exc

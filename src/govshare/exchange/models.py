@@ -277,7 +277,8 @@ class Subscription(Base):
     consumer_id: Mapped[int] = mapped_column(ForeignKey("department.id"), nullable=False)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_client.id"))
     url: Mapped[str] = mapped_column(String(500), nullable=False)
-    secret: Mapped[str] = mapped_column(String(100), nullable=False)  # HMAC key, shown once
+    # HMAC key, shown once; stored encrypted under the node secret (core.secretbox), never plain
+    secret: Mapped[str] = mapped_column(String(400), nullable=False)
     purpose: Mapped[str] = mapped_column(String(500), nullable=False)
     cursor: Mapped[int] = mapped_column(BIG_ID, nullable=False, default=0)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -300,8 +301,26 @@ class Delivery(Base):
     last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Claimed by one sender until then, so two workers (or a worker and cron) never push it twice.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str] = mapped_column(String(100), nullable=False, default="")
 
     __table_args__ = (Index("ix_exchange_delivery_due", "status", "next_attempt_at"),)
+
+
+class JobLease(Base):
+    """One periodic background job (推送投递, 逾期督办): who runs it now and how its last run went.
+    Holding the lease is a conditional UPDATE, so one worker among many runs a job at a time."""
+
+    __tablename__ = "exchange_job"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100), nullable=False, default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_result: Mapped[dict | None] = mapped_column(JSON)
+    last_error: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 class Objection(Base):

@@ -76,7 +76,10 @@ def _dependency_calls(route: APIRoute) -> list:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Starts the audit sealer for this worker and seals what is left at shutdown."""
+    """Starts the audit sealer and the capabilities' background workers (`worker.start`) for this
+    app worker; stops them and seals what is left at shutdown."""
+    from govshare.capabilities import collect
+
     settings: Settings = app.state.settings
     database: Database = app.state.database
     sealer = None
@@ -84,9 +87,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sealer = BackgroundSealer(database, settings.audit_seal_interval_ms / 1000)
         database.sealer = sealer
         sealer.start()
+    stops = [stop for start in collect("worker", "start") if (stop := start(settings, database)) is not None]
     try:
         yield
     finally:
+        for stop in stops:
+            stop()
         if sealer is not None:
             database.sealer = None
             sealer.stop()
