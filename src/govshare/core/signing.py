@@ -40,6 +40,7 @@ def node_keypair() -> KeyPair:
     return _keypair_at(str(_key_dir()), get_settings().crypto_suite.value)
 
 
+@lru_cache(maxsize=16)
 def key_id(public_key: bytes, suite: str) -> str:
     """A short, stable name for a public key: the first 16 hex digits of its hash."""
     return get_suite(suite).hash(public_key)[:16]
