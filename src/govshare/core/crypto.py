@@ -20,6 +20,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from hashlib import sha256
 from pathlib import Path
 from typing import Protocol
@@ -112,7 +113,7 @@ class IntlSuite:
                                              serialization.PublicFormat.Raw)
 
     def sign(self, private_key: bytes, data: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(private_key).sign(data)
+        return _ed25519_key(private_key).sign(data)
 
     def verify(self, public_key: bytes, data: bytes, signature: bytes) -> bool:
         try:
@@ -134,6 +135,21 @@ def _sm2_engine(private_hex: str, public_hex: str) -> gm_sm2.CryptSM2:
     return engine
 
 
+@lru_cache(maxsize=8)
+def _ed25519_key(private_key: bytes) -> Ed25519PrivateKey:
+    # Parsed once per key: a node signs every data answer with the same key.
+    return Ed25519PrivateKey.from_private_bytes(private_key)
+
+
+@lru_cache(maxsize=8)
+def _sm2_signer(private_key: bytes) -> gm_sm2.CryptSM2:
+    # The public point is a full scalar multiplication in pure Python (about a third of a
+    # signature's cost): derived once per key. The engine holds only the two keys, so one
+    # engine signs for every thread; the nonce is drawn per signature by `sign`.
+    d = SmSuite._scalar(private_key)
+    return _sm2_engine(f"{d:064x}", SmSuite().public_key_of(private_key).hex())
+
+
 class SmSuite:
     """SM3 and SM2 (signature over SM3(Z_A || M), user ID 1234567812345678)."""
 
@@ -153,8 +169,7 @@ class SmSuite:
         return bytes.fromhex(point)
 
     def sign(self, private_key: bytes, data: bytes) -> bytes:
-        d = self._scalar(private_key)
-        engine = _sm2_engine(f"{d:064x}", self.public_key_of(private_key).hex())
+        engine = _sm2_signer(private_key)
         while True:
             k = secrets.randbelow(_N - 1) + 1  # fresh CSPRNG nonce in [1, n-1]
             signature = engine.sign_with_sm3(data, f"{k:064x}")

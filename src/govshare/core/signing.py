@@ -105,6 +105,7 @@ def stored_keys() -> list[StoredKey]:
     return found
 
 
+@lru_cache(maxsize=16)
 def key_id(public_key: bytes, suite: str) -> str:
     """A short, stable name for a public key: the first 16 hex digits of its hash."""
     return get_suite(suite).hash(public_key)[:16]

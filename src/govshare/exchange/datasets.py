@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from govshare.catalog.models import CatalogResource
 from govshare.core import audit
@@ -107,11 +107,17 @@ class Live:
 def live(session: Session, resource: CatalogResource | Any) -> Live:
     """The live version, read in one query (the dataset joined to its live version)."""
     found = session.execute(select(Dataset, DatasetVersion).join(
-        DatasetVersion, DatasetVersion.id == Dataset.live_version_id).where(Dataset.resource_id == resource.id)).first()
-    if found is None:
+        DatasetVersion, DatasetVersion.id == Dataset.live_version_id).where(Dataset.resource_id == resource.id)
+        .options(defer(DatasetVersion.quality_report))).first()
+    return live_from(resource, *(found or (None, None)))
+
+
+def live_from(resource: CatalogResource | Any, dataset: Dataset | None, version: DatasetVersion | None) -> Live:
+    """The Live of a dataset row and its live version row read by the caller (a data call reads
+    them in the same query as its grant), or the "no data yet" answer."""
+    if dataset is None or version is None:
         raise Conflict(f"resource {resource.code} has no data loaded yet", f"信息资源 {resource.code} 尚未装载数据",
                        code="no_data")
-    dataset, version = found
     assert version.status == LoadStatus.LIVE
     columns = [Column.from_dict(c) for c in version.columns]
     keys = [c.column for c in columns if c.item in version.key_items]

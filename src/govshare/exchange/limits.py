@@ -46,11 +46,16 @@ def subject(principal: Principal) -> str:
 
 
 def limits_for(session: Session, principal: Principal) -> Limits:
-    policy = get_settings().policy
     row = session.get(ClientLimit, principal.client_id) if principal.client_id else None
-    if row is None:
+    return resolved(None if row is None else (row.calls_per_minute, row.rows_per_day, row.rows_per_call))
+
+
+def resolved(row: tuple[int, int, int] | None) -> Limits:
+    """The client's own limits (calls a minute, rows a day, rows a call), or the node's policy."""
+    if row is None or row[0] is None:
+        policy = get_settings().policy
         return Limits(policy.client_calls_per_minute, policy.client_rows_per_day, policy.client_rows_per_call)
-    return Limits(row.calls_per_minute, row.rows_per_day, row.rows_per_call)
+    return Limits(*row)
 
 
 def _upsert(session: Session, who: str, window: str, by: int):  # type: ignore[no-untyped-def]
@@ -61,10 +66,6 @@ def _upsert(session: Session, who: str, window: str, by: int):  # type: ignore[n
                                       set_={"count": RateCounter.count + stmt.excluded.count})
 
 
-def _bump(session: Session, who: str, window: str, by: int) -> int:
-    return int(session.execute(_upsert(session, who, window, by).returning(RateCounter.count)).scalar_one())
-
-
 def _day_window(now: datetime) -> tuple[str, int]:
     local = now.astimezone(SHANGHAI)
     tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -73,18 +74,29 @@ def _day_window(now: datetime) -> tuple[str, int]:
 
 def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
     """Counts one call; 429 when the minute's allowance is spent or the day's rows are."""
-    now = time.time()
+    count, used = session.execute(minute_charge(session, principal)).one()
+    judge(count, used, limits)
+
+
+def minute_charge(session: Session, principal: Principal):  # type: ignore[no-untyped-def]
+    """The upsert counting this call in the minute's window and returning (calls this minute,
+    rows today): one statement, which a data call may also send inside its terms query."""
     who = subject(principal)
-    window, retry = _day_window(datetime.fromtimestamp(now).astimezone())
-    # One round trip: count this call in the minute's window and read the day's rows so far.
+    window, _ = _day_window(datetime.now().astimezone())
     day = select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
-    count, used = session.execute(_upsert(session, who, f"m{int(now // 60)}", 1).returning(
-        RateCounter.count, day.scalar_subquery())).one()
+    return _upsert(session, who, f"m{int(time.time() // 60)}", 1).returning(
+        RateCounter.count.label("calls"), day.scalar_subquery().label("rows_today"))
+
+
+def judge(count: int, used: int | None, limits: Limits) -> None:
+    """429 when the counted call is over the minute's allowance or the day's rows are spent."""
+    now = time.time()
     if count > limits.calls_per_minute:
         raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
                       f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(now % 60) or 1,
                       {"limit": limits.calls_per_minute, "window": "minute"})
     if (used or 0) >= limits.rows_per_day:
+        _, retry = _day_window(datetime.fromtimestamp(now).astimezone())
         raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
                       f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
                       {"limit": limits.rows_per_day, "window": "day"})
@@ -92,8 +104,14 @@ def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
 
 def charge_rows(session: Session, principal: Principal, rows: int) -> None:
     if rows:
-        window, _ = _day_window(datetime.now().astimezone())
-        _bump(session, subject(principal), window, rows)
+        session.execute(rows_charge(session, principal, rows))
+
+
+def rows_charge(session: Session, principal: Principal, rows: int):  # type: ignore[no-untyped-def]
+    """The statement adding `rows` to the client's day (a data call sends it in one round trip
+    with its statistics, see `calls.finish`)."""
+    window, _ = _day_window(datetime.now().astimezone())
+    return _upsert(session, subject(principal), window, rows)
 
 
 def rows_left(session: Session, principal: Principal, limits: Limits) -> int:

@@ -34,7 +34,7 @@ from govshare.core.auth import Principal
 from govshare.core.config import get_settings
 from govshare.core.db import Database, utcnow
 from govshare.core.errors import AppError, Conflict, InvalidInput
-from govshare.exchange import tables
+from govshare.exchange import subscriptions, tables
 from govshare.exchange.datasets import ensure, require_provider_officer
 from govshare.exchange.items import Column, columns_for, quality_schema, requestable
 from govshare.exchange.models import Change, Dataset, DatasetVersion, GatePolicy, LoadMode, LoadStatus
@@ -359,8 +359,6 @@ def _reject(db: Store, actor: Actor, job: _Job, report: QualityReport, reasons: 
 
 
 def _publish(db: Store, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
-    from govshare.exchange import subscriptions
-
     with db.begin() as conn:
         tables.index(conn, job.table)
     with db.session() as session:
@@ -371,7 +369,11 @@ def _publish(db: Store, actor: Actor, job: _Job, report: QualityReport) -> Datas
         old = _old_table(previous) if previous else None
         if version.mode == LoadMode.UPSERT and old is not None:  # type: ignore[union-attr]
             _merge_previous(conn, job, old, previous)  # type: ignore[arg-type]
-        version.rows_live = conn.execute(select(func.count()).select_from(job.table)).scalar_one()  # type: ignore
+        if version.mode == LoadMode.UPSERT and old is not None:  # type: ignore[union-attr]
+            version.rows_live = conn.execute(select(func.count()).select_from(job.table)).scalar_one()  # type: ignore
+        else:  # a full replace holds exactly the rows the batches committed (read, not counted)
+            version.rows_live = conn.execute(select(DatasetVersion.rows_loaded).where(  # type: ignore[union-attr]
+                DatasetVersion.id == job.version_id)).scalar_one()
         first_seq = dataset.change_seq + 1
         if old is not None and job.keys:
             version.changes = _record_changes(session, dataset, version, job, old, previous)  # type: ignore

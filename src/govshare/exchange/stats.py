@@ -25,6 +25,12 @@ GROUPS = {"resource": CallDay.resource_id, "provider": CallDay.provider_id, "con
 
 def count_call(session: Session, resource_id: int, provider_id: int, consumer_id: int, client_id: int | None,
                operation: str, outcome: str, rows: int) -> None:
+    session.execute(call_counter(session, resource_id, provider_id, consumer_id, client_id, operation, outcome, rows))
+
+
+def call_counter(session: Session, resource_id: int, provider_id: int, consumer_id: int, client_id: int | None,
+                 operation: str, outcome: str, rows: int):  # type: ignore[no-untyped-def]
+    """The upsert counting one call (the statement, so a caller can send it with others)."""
     dialect = session.get_bind().dialect.name
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = maker(CallDay).values(day=today(), resource_id=resource_id, provider_id=provider_id,
@@ -33,7 +39,7 @@ def count_call(session: Session, resource_id: int, provider_id: int, consumer_id
     stmt = stmt.on_conflict_do_update(
         index_elements=["day", "resource_id", "consumer_id", "client_id", "operation", "outcome"],
         set_={"calls": CallDay.calls + 1, "rows": CallDay.rows + stmt.excluded.rows})
-    session.execute(stmt)
+    return stmt
 
 
 def summary(session: Session, principal: Principal, by: str = "day", days: int = 30,

@@ -103,16 +103,24 @@ TRUE_WORDS = ("true", "1", "是", "y", "yes", "t")
 FALSE_WORDS = ("false", "0", "否", "n", "no", "f")
 
 
-def _typed(expr: pl.Expr, kind: str, date_format: str | None) -> pl.Expr:
+def _formats(kind: str, date_format: str | None) -> tuple[str, ...]:
+    known = DATE_FORMATS if kind == "date" else DATETIME_FORMATS
+    return (date_format, *known) if date_format else known
+
+
+def _parsed(text: pl.Expr, kind: str, fmt: str) -> pl.Expr:
+    if kind == "date":
+        return text.str.to_date(fmt, strict=False)
+    return text.str.to_datetime(fmt, strict=False, time_unit="us")
+
+
+def _typed(expr: pl.Expr, kind: str, date_format: str | None, first_only: bool = False) -> pl.Expr:
     text = expr.str.strip_chars()
     if kind == "number":
         return text.cast(pl.Float64, strict=False)
-    if kind == "date":
-        formats = (date_format, *DATE_FORMATS) if date_format else DATE_FORMATS
-        return pl.coalesce([text.str.to_date(f, strict=False) for f in formats])
-    if kind == "datetime":
-        formats = (date_format, *DATETIME_FORMATS) if date_format else DATETIME_FORMATS
-        return pl.coalesce([text.str.to_datetime(f, strict=False, time_unit="us") for f in formats])
+    if kind in ("date", "datetime"):
+        formats = _formats(kind, date_format)
+        return _parsed(text, kind, formats[0]) if first_only else pl.coalesce([_parsed(text, kind, f) for f in formats])
     if kind == "boolean":
         low = text.str.to_lowercase()
         return pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS)).then(False) \
@@ -123,12 +131,27 @@ def _typed(expr: pl.Expr, kind: str, date_format: str | None) -> pl.Expr:
 def typed_batch(batch: pl.DataFrame, columns: list[ItemColumn], date_formats: dict[str, str],
                 first_row: int = 1) -> pl.DataFrame:
     """An all-text batch (item names as columns) as `_row` (numbered from first_row) and typed
-    c0 … cN columns; a value that does not parse becomes NULL (the quality gate counted it)."""
+    c0 … cN columns; a value that does not parse becomes NULL (the quality gate counted it).
+
+    Dates and times are parsed with their first format only; the other formats are tried (all of
+    them, first match wins, as before) only for a column where that left a value unparsed. A
+    file almost always writes one format, and each extra attempt costs a full parse."""
     exprs = [pl.int_range(first_row, first_row + batch.height, dtype=pl.Int64).alias(ROW)]
+    dated = []
     for c in columns:
         source = pl.col(c.item) if c.item in batch.columns else pl.lit(None, dtype=pl.String)
-        exprs.append(_typed(source, c.type, date_formats.get(c.item)).alias(c.column))
-    return batch.select(exprs)
+        exprs.append(_typed(source, c.type, date_formats.get(c.item), first_only=True).alias(c.column))
+        if c.type in ("date", "datetime") and c.item in batch.columns:
+            dated.append(c)
+    typed = batch.select(exprs)
+    if dated:
+        blank = batch.select(pl.col(c.item).str.strip_chars().is_null().sum() for c in dated).row(0)
+        unparsed = typed.select(pl.col(c.column).null_count() for c in dated).row(0)
+        again = [c for c, b, u in zip(dated, blank, unparsed, strict=True) if u > b]
+        if again:
+            typed = typed.with_columns(batch.select(_typed(pl.col(c.item), c.type, date_formats.get(c.item))
+                                                    .alias(c.column) for c in again))
+    return typed
 
 
 def write(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
@@ -143,8 +166,10 @@ def write(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
 
 
 def _copy(conn: Connection, name: str, names: list[str], frame: pl.DataFrame) -> None:
+    # Quoted only where CSV needs it (an empty string is written "" and stays apart from NULL,
+    # which is the unquoted empty field): less to write here and to parse in the server.
     data = frame.write_csv(include_header=False, null_value="", date_format="%Y-%m-%d",
-                           datetime_format="%Y-%m-%d %H:%M:%S%.f", quote_style="non_numeric")
+                           datetime_format="%Y-%m-%d %H:%M:%S%.f", quote_style="necessary")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     column_list = ", ".join(f'"{n}"' for n in names)
     with cursor.copy(f'COPY "{_checked(name)}" ({column_list}) FROM STDIN (FORMAT csv)') as copy:

@@ -1,0 +1,86 @@
+"""The terms of one data call, read in one round trip: the published resource, its dataset's
+live version, the caller's grants in force on it and the client's limits.
+
+A data call used to read these one query at a time (resource, grant, limits, live version):
+four round trips before any data was touched. They are all small indexed rows, so one outer
+join brings them together. Nothing here is cached: a revoked or expired grant, a new live
+version or changed limits are seen by the very next call, on every worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.orm import Session, defer
+
+from govshare.catalog.models import CatalogResource
+from govshare.core.auth import Principal
+from govshare.core.clock import today
+from govshare.exchange import limits
+from govshare.exchange.items import ResourceRef
+from govshare.exchange.models import ClientLimit, Dataset, DatasetVersion, Grant, GrantStatus
+
+
+@dataclass(frozen=True)
+class GrantTerms:
+    """What a call uses of its grant (read as plain columns, not as a tracked ORM object)."""
+
+    id: int
+    items: list[str]
+    masked_items: list[str]
+    row_filter: dict[str, Any]
+    operations: list[str]
+
+
+@dataclass
+class Terms:
+    resource: ResourceRef
+    grant: GrantTerms | None  # the newest grant in force allowing the operation, if any
+    limits: limits.Limits
+    dataset: Dataset | None
+    version: DatasetVersion | None  # the dataset's live version
+    charged: tuple[int, int | None] | None  # (calls this minute, rows today) when counted in the same query
+
+
+def read(session: Session, principal: Principal, resource_id: int, operation: str) -> Terms | None:
+    """The call's terms; None when the resource does not exist or is not published.
+
+    On PostgreSQL the same statement also counts the call in the client's minute window (a
+    data-modifying WITH): one round trip for everything checked before the operation. A call
+    refused afterwards rolls its transaction back, count included, as before."""
+    on = today()
+    if principal.department_id is None:
+        grant_on: Any = false()
+    else:
+        grant_on = and_(Grant.resource_id == CatalogResource.id, Grant.consumer_id == principal.department_id,
+                        Grant.status == GrantStatus.ACTIVE, Grant.starts_on <= on, Grant.ends_on >= on)
+        if principal.kind == "client":
+            grant_on = and_(grant_on, or_(Grant.client_id.is_(None), Grant.client_id == principal.client_id))
+    client_id = principal.client_id if principal.client_id else -1  # persons have no client limits
+    stmt = (select(CatalogResource.id, CatalogResource.code, CatalogResource.provider_id,
+                   CatalogResource.published_version_id, CatalogResource.published_at, Dataset, DatasetVersion,
+                   Grant.id, Grant.items, Grant.masked_items, Grant.row_filter, Grant.operations,
+                   ClientLimit.calls_per_minute, ClientLimit.rows_per_day, ClientLimit.rows_per_call)
+            .select_from(CatalogResource)
+            .outerjoin(Dataset, Dataset.resource_id == CatalogResource.id)
+            .outerjoin(DatasetVersion, DatasetVersion.id == Dataset.live_version_id)
+            .outerjoin(Grant, grant_on)
+            .outerjoin(ClientLimit, ClientLimit.client_id == client_id)
+            .where(CatalogResource.id == resource_id)
+            .order_by(Grant.id.desc())
+            .options(defer(DatasetVersion.quality_report)))
+    counted = session.get_bind().dialect.name == "postgresql"
+    if counted:
+        minute = limits.minute_charge(session, principal).cte("minute_charge")
+        stmt = stmt.add_columns(minute.c.calls, minute.c.rows_today).join(minute, true())
+    rows = session.execute(stmt).all()
+    if not rows or rows[0][3] is None:
+        return None
+    first = rows[0]
+    grant = next((GrantTerms(r[7], list(r[8]), list(r[9] or []), dict(r[10] or {}), list(r[11]))
+                  for r in rows if r[7] is not None and operation in r[11]), None)
+    limit_row = None if first[12] is None else (first[12], first[13], first[14])
+    charged = (first[15], first[16]) if counted else None
+    return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), first[5], first[6], charged)
