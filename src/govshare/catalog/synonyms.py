@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog.models import SearchTerm
@@ -73,10 +73,8 @@ _cache: dict[str, tuple[Any, dict[str, tuple[str, ...]]]] = {}
 def current(session: Session, generation: Any = None) -> dict[str, tuple[str, ...]]:
     """The effective dictionary, from the worker's copy when `generation` (the values of
     GENERATION_SQL, read by the caller with its other questions) is unchanged."""
-    if generation is None:
-        generation = tuple(
-            session.execute(select(func.count(), func.max(SearchTerm.updated_at))).one()
-        )
+    if generation is None:  # the same statement as the caller's, so the values compare equal
+        generation = tuple(session.execute(text(f"SELECT {GENERATION_SQL}")).one())
     key = str(session.get_bind().url)
     found = _cache.get(key)
     if found is not None and found[0] == generation:

@@ -180,10 +180,8 @@ def _grids_fast(content: bytes) -> tuple[dict[str, list[list[Any]]], list[str]] 
     blank rows are kept; leading blank columns are not, which header mapping ignores). Cells
     come as text when a column mixes text and numbers, which `convert` reads like CSV text.
     None when the workbook has merged cells: openpyxl unmerges them (`_fill_merged`)."""
-    try:
-        import fastexcel
-    except ImportError:  # an optional speed-up: openpyxl reads everything too
-        return None
+    import fastexcel  # imported here: it loads polars, which other paths do not need
+
     if _has_merged_cells(content):
         return None
     reader = fastexcel.read_excel(content)
