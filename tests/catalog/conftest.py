@@ -27,8 +27,8 @@ def entry(name: str = "社会保险参保信息", **extra: Any) -> dict[str, Any
         "stored_gb": 12.5,
         "stored_records": 1_000_000,
         "items": [
-            {"name": "公民身份号码", "data_type": "string", "length": 18, "element_code": "DE0001"},
-            {"name": "姓名", "data_type": "string", "length": 50, "element_code": "DE0002"},
+            {"name": "公民身份号码", "data_type": "string", "length": 18, "element_code": "DE0101"},
+            {"name": "姓名", "data_type": "string", "length": 50, "element_code": "DE0102"},
             {"name": "登记日期", "data_type": "date", "length": 8},
         ],
     }

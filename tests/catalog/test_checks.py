@@ -88,7 +88,7 @@ def test_standard_element_warnings_do_not_block(client: TestClient, officer) -> 
     data = entry(
         items=[
             {"name": "公民身份号码", "data_type": "string", "length": 20},
-            {"name": "身份证号", "data_type": "string", "length": 18, "element_code": "DE0001"},
+            {"name": "身份证号", "data_type": "string", "length": 18, "element_code": "DE0101"},
         ]
     )
     saved, submitted = _save_and_submit(client, officer, data)
@@ -113,7 +113,7 @@ def test_same_item_described_differently_and_two_sources(client: TestClient, wor
                     "name": "公民身份号码",
                     "data_type": "string",
                     "length": 18,
-                    "element_code": "DE0001",
+                    "element_code": "DE0101",
                     "is_source": True,
                 },
                 {"name": "户籍地址", "data_type": "string", "length": 200},
@@ -132,7 +132,7 @@ def test_same_item_described_differently_and_two_sources(client: TestClient, wor
                     "name": "公民身份号码",
                     "data_type": "string",
                     "length": 18,
-                    "element_code": "DE0001",
+                    "element_code": "DE0101",
                     "is_source": True,
                 },
                 {"name": "户籍地址", "data_type": "string", "length": 100},

@@ -101,7 +101,7 @@ def test_editor_saves_draft_with_items_and_shows_checks(client: TestClient, worl
         "item_name_0": "公民身份号码",
         "item_type_0": "string",
         "item_length_0": "18",
-        "item_element_0": "DE0001",
+        "item_element_0": "DE0101",
         "item_name_1": "",
         "item_type_1": "string",
     }

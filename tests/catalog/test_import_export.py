@@ -174,7 +174,7 @@ def test_gbk_and_bom_csv(client: TestClient, world, officer) -> None:
     writer.writerow(HEADERS + ["信息项"])
     writer.writerow(
         resource_row(1, "就业登记信息", world.hr.name)
-        + ["公民身份号码:字符型:18:DE0001；姓名:字符型:50"]
+        + ["公民身份号码:字符型:18:DE0101；姓名:字符型:50"]
     )
     gbk = upload(client, officer, "gbk.csv", out.getvalue().encode("gbk"))
     assert gbk.status_code == 200, gbk.text
@@ -189,7 +189,7 @@ def test_gbk_and_bom_csv(client: TestClient, world, officer) -> None:
         for e in client.get("/api/v1/catalog/resources").json()["items"]
     }
     assert set(names) == {"就业登记信息", "失业登记信息"}
-    assert [i["element_code"] for i in names["就业登记信息"]["items"]] == ["DE0001", ""]
+    assert [i["element_code"] for i in names["就业登记信息"]["items"]] == ["DE0101", ""]
 
 
 def test_ten_thousand_rows_with_one_bad_row_write_nothing(

@@ -41,7 +41,7 @@ def catalog(client: TestClient, world) -> dict[str, dict]:  # type: ignore[no-un
                         "name": "公民身份号码",
                         "data_type": "string",
                         "length": 18,
-                        "element_code": "DE0001",
+                        "element_code": "DE0101",
                     }
                 ],
             ),

@@ -21,7 +21,7 @@ def test_compile_submit_publish_and_find(page, live_server: str, world) -> None:
     page.select_option("#share_type", "conditional")
     page.fill("#item_name_0", "公民身份号码")
     page.fill("input[name=item_length_0]", "18")
-    page.fill("input[name=item_element_0]", "DE0001")
+    page.fill("input[name=item_element_0]", "DE0101")
     page.fill("#item_name_1", "参保险种")
     page.click("#save-entry")
     page.wait_for_url(f"{live_server}/catalog/resources/*")

@@ -357,7 +357,18 @@ def census(
     caller: Caller = Depends(authorize("catalog.census")),
     session: Session = Depends(db_session),
 ) -> dict:
+    census_service.ensure_snapshot(session)
     return census_service.census(session, by)
+
+
+@router.post("/census/snapshots", status_code=201, summary="Store a census snapshot 保存普查快照")
+def census_snapshot(
+    caller: Caller = Depends(authorize("catalog.census.snapshot")),
+    session: Session = Depends(db_session),
+) -> dict:
+    """Stores the census totals and per-department rows as they stand now; the census's
+    `trend` (change over time) lists the latest snapshot of each month."""
+    return census_service.take_snapshot(session, caller.actor, "manual")
 
 
 @router.get("/census.xlsx", summary="Census as Excel 大普查导出")

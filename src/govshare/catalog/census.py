@@ -1,20 +1,22 @@
 """The census (大普查) of the published catalog: per department, region or class, the number of
 resources and items, how many are shared of each type and opened, and the six census figures;
-the totals, and how the catalog grew month by month."""
+the totals, and their change over time from stored snapshots (one per month at least: taken on
+demand by the authority or the CLI, and automatically when the current month has none)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import date
 from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from govshare.catalog.codes import class_names
-from govshare.catalog.models import CatalogResource, ResourceVersion
+from govshare.catalog.models import CatalogResource, CensusSnapshot, ResourceVersion
 from govshare.catalog.vocab import ShareType
+from govshare.core import audit
+from govshare.core.audit import Actor
 from govshare.core.clock import SHANGHAI
+from govshare.core.db import utcnow
 from govshare.orgs.models import Department, Division
 
 GROUPINGS = ("department", "region", "class")
@@ -93,7 +95,7 @@ def _row(key: Any, label: str, values: tuple) -> dict[str, Any]:
     return row
 
 
-def census(session: Session, by: str = "department") -> dict[str, Any]:
+def census(session: Session, by: str = "department", trend: bool = True) -> dict[str, Any]:
     if by not in GROUPINGS:
         from govshare.core.errors import InvalidInput
 
@@ -122,29 +124,71 @@ def census(session: Session, by: str = "department") -> dict[str, Any]:
             key=lambda x: (-x["resources"], x["key"]),
         ),
         "totals": _row("total", "合计", tuple(total)),
-        "trend": growth(session),
+        "trend": over_time(session) if trend else [],
     }
 
 
-def growth(session: Session, months: int = 24) -> list[dict[str, Any]]:
-    """Resources published, cumulative at the end of each month (Beijing time)."""
-    stamps = session.scalars(
-        select(CatalogResource.first_published_at).where(
-            CatalogResource.first_published_at.is_not(None)
-        )
-    ).all()
-    per_month = Counter(s.astimezone(SHANGHAI).strftime("%Y-%m") for s in stamps)
-    if not per_month:
-        return []
-    first, last = min(per_month), max(max(per_month), date.today().strftime("%Y-%m"))
-    out, running = [], 0
-    year, month = int(first[:4]), int(first[5:])
-    while f"{year:04d}-{month:02d}" <= last:
-        label = f"{year:04d}-{month:02d}"
-        running += per_month.get(label, 0)
-        out.append({"month": label, "new": per_month.get(label, 0), "total": running})
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return out[-months:]
+TRIGGERS = ("manual", "cli", "auto")
+
+
+def period_of(moment: Any = None) -> str:
+    """The census period (month, Beijing time) of a moment: 2026-11."""
+    return (moment or utcnow()).astimezone(SHANGHAI).strftime("%Y-%m")
+
+
+def take_snapshot(session: Session, actor: Actor, trigger: str = "manual") -> dict[str, Any]:
+    """Stores the census as it stands now (totals and per-department rows)."""
+    report = census(session, "department", trend=False)
+    snapshot = CensusSnapshot(
+        period=period_of(),
+        taken_at=utcnow(),
+        taken_by=actor.name,
+        trigger=trigger,
+        totals=report["totals"],
+        by_department=report["rows"],
+    )
+    session.add(snapshot)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "catalog.census.snapshot",
+        object_type="catalog_census_snapshot",
+        object_id=str(snapshot.id),
+        details={"period": snapshot.period, "trigger": trigger,
+                 "resources": report["totals"]["resources"]},
+    )
+    return _point(snapshot)
+
+
+def ensure_snapshot(session: Session) -> bool:
+    """Takes this month's snapshot when there is none yet (the census is read at least once a
+    month by someone, so months are not skipped while the platform is used). Taken by the
+    system, not by the reader: an auditor reading the census changes nothing."""
+    if session.scalar(select(CensusSnapshot.id).where(CensusSnapshot.period == period_of()).limit(1)):
+        return False
+    take_snapshot(session, Actor.system("catalog-census"), "auto")
+    return True
+
+
+def _point(s: CensusSnapshot) -> dict[str, Any]:
+    return {"month": s.period, "taken_at": s.taken_at.isoformat(), "trigger": s.trigger,
+            **{c: s.totals.get(c, 0) for c in COLUMNS}, "total": s.totals.get("resources", 0)}
+
+
+def over_time(session: Session, months: int = 24) -> list[dict[str, Any]]:
+    """The totals of the latest snapshot of each month, oldest first, with the change in
+    resources since the previous month (`new`)."""
+    latest: dict[str, CensusSnapshot] = {}
+    for s in session.scalars(select(CensusSnapshot).order_by(CensusSnapshot.taken_at, CensusSnapshot.id)):
+        latest[s.period] = s
+    out, previous = [], None
+    for period in sorted(latest)[-months:]:
+        point = _point(latest[period])
+        point["new"] = point["total"] - previous if previous is not None else point["total"]
+        previous = point["total"]
+        out.append(point)
+    return out
 
 
 def charts(report: dict[str, Any], lang: str) -> list[dict[str, Any]]:

@@ -136,11 +136,20 @@ def check_cmd(
 def census_cmd(
     by: str = typer.Option("department", help="department, region or class"),
     xlsx: Path = typer.Option(None, help="also write the census workbook here"),
+    snapshot: bool = typer.Option(
+        False, "--snapshot", help="store the census as it stands now (its change over time)"
+    ),
     fmt: str = FormatOption,
 ) -> None:
     """The census (大普查): resources, items, sharing, openness and the six figures."""
+    if snapshot:
+        with unit_of_work() as session:
+            point = census_service.take_snapshot(session, operator(), "cli")
+        emit(point if fmt == "json" else [point], fmt, title="大普查快照")
+        return
     with unit_of_work() as session, _progress("census") as progress:
         task = progress.add_task("大普查", total=2 if xlsx else 1)
+        census_service.ensure_snapshot(session)
         report = census_service.census(session, by)
         progress.advance(task)
         if xlsx:

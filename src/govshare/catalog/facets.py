@@ -10,12 +10,13 @@ its next search, and nothing another worker needs lives only in memory.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog.models import CatalogClass, CatalogResource
@@ -38,6 +39,7 @@ class FacetIndex:
     name_rank: np.ndarray
     published_rank: np.ndarray  # rank of the publication time (larger is newer)
     names: dict[str, dict[str, str]]  # provider, class, region → value → name
+    labels: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (facet, lang) → per value
 
     def locate(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(positions, which of `ids` were found): ids that are not published are dropped."""
@@ -135,9 +137,14 @@ def _rank(column: Any) -> np.ndarray:
     return rank
 
 
-def index(session: Session) -> FacetIndex:
-    """The facet arrays for this database, rebuilt when something was published since."""
-    generation = (session.scalar(select(func.max(CatalogResource.published_at))),)
+GENERATION_SQL = "(SELECT max(published_at) FROM catalog_resource)"
+
+
+def index(session: Session, generation: Any = None) -> FacetIndex:
+    """The facet arrays for this database, rebuilt when something was published since.
+    `generation` is the value of GENERATION_SQL when the caller has read it already."""
+    if generation is None:
+        generation = session.execute(text(f"SELECT {GENERATION_SQL}")).scalar()
     key = str(session.get_bind().url)
     found = _cache.get(key)
     if found is not None and found.generation == generation:
@@ -155,6 +162,28 @@ def counts(idx: FacetIndex, pos: np.ndarray) -> dict[str, dict[str, int]]:
         out[facet] = {
             str(v): int(n) for v, n in zip(idx.values[facet], tally, strict=True) if n and v != ""
         }
+    return out
+
+
+def tally(
+    idx: FacetIndex, pos: np.ndarray, lang: str, label_of: Callable[[str, str, str], str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Every facet's values among `pos` with their counts and labels, most frequent first
+    (then by value). Labels are worked out once per index and language."""
+    out = {}
+    for facet in FACETS:
+        values = idx.values[facet]
+        counted = np.bincount(idx.codes[facet][pos], minlength=len(values))
+        present = np.nonzero(counted)[0]
+        present = present[values[present] != ""]
+        # values are sorted (np.unique), so their numbers order ties by value
+        present = present[np.lexsort((present, -counted[present]))]
+        names = idx.labels.get((facet, lang))
+        if names is None:
+            names = idx.labels[(facet, lang)] = [label_of(facet, str(v), lang) for v in values]
+        out[facet] = [
+            {"value": str(values[i]), "label": names[i], "count": int(counted[i])} for i in present
+        ]
     return out
 
 

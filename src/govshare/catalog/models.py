@@ -212,3 +212,21 @@ class SearchDocument(Base):
     )
     tokens: Mapped[str] = mapped_column(Text, nullable=False)
     name_tokens: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+class CensusSnapshot(Base):
+    """The census as it stood when taken: its totals and per-department rows. The census page's
+    change over time reads these (the latest of each month), taken by `govshare catalog census
+    --snapshot`, by the authority from the page, or automatically when a month has none."""
+
+    __tablename__ = "catalog_census_snapshot"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), nullable=False)  # YYYY-MM, Beijing time
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    taken_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    trigger: Mapped[str] = mapped_column(String(20), nullable=False)  # manual | cli | auto
+    totals: Mapped[dict] = mapped_column(JSON, nullable=False)
+    by_department: Mapped[list] = mapped_column(JSON, nullable=False)
+
+    __table_args__ = (Index("ix_catalog_census_snapshot_period", "period"),)

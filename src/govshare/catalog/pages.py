@@ -14,9 +14,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from govshare.catalog import census as census_service
-from govshare.catalog import resources, transfer, workflow
+from govshare.catalog import elements, resources, transfer, workflow
 from govshare.catalog import search as search_service
 from govshare.catalog.codes import list_classes
+from govshare.catalog.dictionary_pages import router as dictionary_router
 from govshare.catalog.i18n import MESSAGES
 from govshare.catalog.schemas import ResourceIn
 from govshare.catalog.vocab import (
@@ -57,6 +58,7 @@ NAV = [
     ("/catalog/mine", "catalog_mine", "catalog.write"),
     ("/catalog/review", "catalog_review", "catalog.review"),
     ("/catalog/census", "catalog_census", "catalog.census"),
+    ("/catalog/terms", "catalog_dictionary", "catalog.dictionary"),
 ]
 PAGE_SIZE = 20
 BLANK_ITEM_ROWS = 3
@@ -347,6 +349,7 @@ def _editor(
         "catalog/edit.html",
         status_code=status,
         classes=classes,
+        data_elements=elements.elements(session),  # the standards registry's, as choices
         **_common(request),
         **extra,
     )
@@ -552,12 +555,28 @@ def census(
     session: Session = Depends(db_session),
 ) -> Response:
     by = request.query_params.get("by", "department")
+    census_service.ensure_snapshot(session)
     report = census_service.census(session, by if by in census_service.GROUPINGS else "department")
+    done = request.query_params.get("done", "")
     return render(
         request,
         "catalog/census.html",
         report=report,
         charts=census_service.charts(report, language(request)),
         groupings=census_service.GROUPINGS,
+        flash=translate(f"done_{done}", language(request)) if f"done_{done}" in MESSAGES else None,
         **_common(request),
     )
+
+
+@router.post("/catalog/census/snapshot")
+def census_snapshot(
+    caller: Caller = Depends(authorize("catalog.census.snapshot")),
+    session: Session = Depends(db_session),
+) -> Response:
+    census_service.take_snapshot(session, caller.actor, "manual")
+    return RedirectResponse("/catalog/census?done=snapshot", status_code=303)
+
+
+# The dictionary page has its own module; it is served through this router with the others.
+router.include_router(dictionary_router)

@@ -17,5 +17,6 @@ ACTIONS: dict[str, Rule] = {
     "catalog.census": rule(
         P, A, OFFICER, REVIEWER, description="see and export the census (大普查)"
     ),
+    "catalog.census.snapshot": rule(P, description="store a census snapshot (change over time)"),
     "catalog.dictionary": rule(P, description="edit the synonym and abbreviation dictionary"),
 }

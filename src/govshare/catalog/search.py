@@ -6,13 +6,15 @@ the two lines in which they differ.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 from markupsafe import Markup, escape
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog import facets, fulltext, segment, synonyms
@@ -78,7 +80,23 @@ class Result:
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def parse_query(session: Session, query: str) -> list[list[str]]:
+def _state(session: Session) -> tuple[Any, Any]:
+    """(catalog generation, dictionary generation) in one round trip: what a worker compares
+    with its in-memory facet arrays and synonym dictionary before using them."""
+    row = session.execute(
+        text(f"SELECT {facets.GENERATION_SQL}, {synonyms.GENERATION_SQL}")
+    ).one()
+    return row[0], (row[1], row[2])
+
+
+@lru_cache(maxsize=4096)
+def _segmented(query: str, taught: int) -> tuple[str, ...]:
+    """jieba's words of a query, cut once per process: `taught` (segment.taught) changes
+    whenever jieba learns a new dictionary term, which could change the cut."""
+    return tuple(segment.query_words(query)[:MAX_WORDS])
+
+
+def parse_query(session: Session, query: str, dictionary_generation: Any = None) -> list[list[str]]:
     """Each word of the query with its synonyms: [[社保, 社会保险, 社会保障], [缴费]]."""
     query = (query or "").strip()
     if len(query) > MAX_QUERY:
@@ -89,21 +107,27 @@ def parse_query(session: Session, query: str) -> list[list[str]]:
         )
     if not query:
         return []
-    terms = synonyms.dictionary(session)
+    terms = synonyms.current(session, dictionary_generation)
     segment.teach(terms)
-    words = segment.query_words(query)[:MAX_WORDS]
-    return [[w, *terms.get(w, ())] for w in words]
+    return [[w, *terms.get(w, ())] for w in _segmented(query, segment.taught())]
 
 
-def _match(session: Session, terms: list[list[str]], in_name: bool = False) -> np.ndarray:
-    """Ids of the resources whose text (or name alone) has every word of the query."""
+def _match(session: Session, terms: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted ids of the resources whose text has every word of the query, and of those whose
+    name has them: one statement (fulltext.search_sql)."""
     dialect = session.get_bind().dialect.name
     token_query = [[segment.word_tokens(alt) for alt in group] for group in terms]
-    found = session.execute(
-        text(fulltext.match_sql(dialect, in_name)), {"q": fulltext.query_text(dialect, token_query)}
-    ).scalar()
+    found, in_name = session.execute(
+        text(fulltext.search_sql(dialect)), {"q": fulltext.query_text(dialect, token_query)}
+    ).one()
+    return _ids(found), _ids(in_name)
+
+
+def _ids(found: str | None) -> np.ndarray:
     # numpy parses the text in C: tens of thousands of ids in a fraction of a millisecond.
-    return np.fromstring(found, dtype=np.int64, sep=",") if found else np.zeros(0, dtype=np.int64)
+    if not found:
+        return np.zeros(0, dtype=np.int64)
+    return np.sort(np.fromstring(found, dtype=np.int64, sep=","))
 
 
 def _filtered(idx: facets.FacetIndex, pos: np.ndarray, f: Filters) -> np.ndarray:
@@ -128,31 +152,26 @@ def _filtered(idx: facets.FacetIndex, pos: np.ndarray, f: Filters) -> np.ndarray
     return pos
 
 
-def _facet_labels(
-    idx: facets.FacetIndex, counts: dict[str, dict[str, int]], lang: str
-) -> dict[str, list[dict[str, Any]]]:
-    enums = {
-        "catalog": CatalogKind,
-        "share_type": ShareType,
-        "format": ResourceFormat,
-        "update_cycle": UpdateCycle,
-    }
-    yes_no = {"true": ("是", "yes"), "false": ("否", "no")}
+_ENUMS = {
+    "catalog": CatalogKind,
+    "share_type": ShareType,
+    "format": ResourceFormat,
+    "update_cycle": UpdateCycle,
+}
+_YES_NO = {"true": ("是", "yes"), "false": ("否", "no")}
 
-    def name(facet: str, value: str) -> str:
-        if facet in enums:
-            return label(enums[facet](value), lang)
+
+def _facet_label(idx: facets.FacetIndex) -> Callable[[str, str, str], str]:
+    def name(facet: str, value: str, lang: str) -> str:
+        if value == "":  # never shown (a resource without that field)
+            return ""
+        if facet in _ENUMS:
+            return label(_ENUMS[facet](value), lang)
         if facet == "open":
-            return yes_no[value][0 if lang == "zh" else 1]
+            return _YES_NO[value][0 if lang == "zh" else 1]
         return idx.names[facet].get(value, value)
 
-    return {
-        facet: sorted(
-            ({"value": v, "label": name(facet, v), "count": n} for v, n in values.items()),
-            key=lambda x: (-x["count"], x["value"]),
-        )
-        for facet, values in counts.items()
-    }
+    return name
 
 
 def search(
@@ -166,7 +185,8 @@ def search(
     stale_days: int = 15,
 ) -> Result:
     filters = filters or Filters()
-    terms = parse_query(session, query)
+    generation, dictionary_generation = _state(session)
+    terms = parse_query(session, query, dictionary_generation)
     sort = sort or ("relevance" if terms else "published")
     if sort not in SORTS:
         raise InvalidInput(
@@ -176,14 +196,15 @@ def search(
         )
     if query.strip() and not terms:  # only punctuation or operators: nothing to find
         return Result(query=query, terms=[], total=0, hits=[], facets={name: [] for name in FACETS})
-    idx = facets.index(session)
+    idx = facets.index(session, generation)
     scores = None
     if terms:
-        pos, _found = idx.locate(np.sort(_match(session, terms)))
+        matched, in_name = _match(session, terms)
+        pos, _found = idx.locate(matched)
         # Relevance: resources whose name has the words come first (the same order on both
         # backends, unlike their own ranking functions), then by code.
         scores = np.zeros(len(idx.ids))
-        scores[idx.locate(np.sort(_match(session, terms, in_name=True)))[0]] = 1.0
+        scores[idx.locate(in_name)[0]] = 1.0
     else:
         pos = idx.all_positions()
     pos = _filtered(idx, pos, filters)
@@ -196,8 +217,36 @@ def search(
         terms=terms,
         total=len(pos),
         hits=_hits(session, page, terms, stale_days),
-        facets=_facet_labels(idx, facets.counts(idx, pos), lang),
+        facets=facets.tally(idx, pos, lang, _facet_label(idx)),
     )
+
+
+def _hit_sql() -> Any:
+    """The page's rows in one plain statement (no ORM objects): it runs on every search."""
+    r, v = CatalogResource.__table__.c, ResourceVersion.__table__.c
+    typed = {
+        "published_at": r.published_at.type,
+        "source_changed_at": r.source_changed_at.type,
+        "open": v.open.type,
+        "catalog": v.catalog.type,
+        "share_type": v.share_type.type,
+        "format": v.format.type,
+        "update_cycle": v.update_cycle.type,
+    }
+    return (
+        text(
+            "SELECT r.id, r.code, r.provider_id, r.item_count, r.published_at, r.source_changed_at, "
+            "d.name AS provider_name, v.name, v.summary, v.catalog, v.class_code, v.share_type, "
+            "v.open, v.format, v.update_cycle FROM catalog_resource r "
+            "JOIN catalog_version v ON v.id = r.published_version_id "
+            "JOIN department d ON d.id = r.provider_id WHERE r.id IN :ids"
+        )
+        .bindparams(bindparam("ids", expanding=True))
+        .columns(**typed)
+    )
+
+
+_HIT_SQL = _hit_sql()
 
 
 def _hits(
@@ -205,68 +254,29 @@ def _hits(
 ) -> list[dict[str, Any]]:
     if not ids:
         return []
-    r, v = CatalogResource, ResourceVersion
-    rows = session.execute(
-        select(
-            r.id,
-            r.code,
-            r.provider_id,
-            r.item_count,
-            r.published_at,
-            r.source_changed_at,
-            Department.name,
-            v.name,
-            v.summary,
-            v.catalog,
-            v.class_code,
-            v.share_type,
-            v.open,
-            v.format,
-            v.update_cycle,
-        )
-        .join(v, v.id == r.published_version_id)
-        .join(Department, Department.id == r.provider_id)
-        .where(r.id.in_(ids))
-    ).all()
-    by_id = {row[0]: row for row in rows}
-    words = [w for group in terms for w in group]
+    by_id = {row.id: row for row in session.execute(_HIT_SQL, {"ids": ids})}
+    marker = _marker([w for group in terms for w in group])
     hits = []
     for rid in ids:
-        (
-            _id,
-            code,
-            provider_id,
-            item_count,
-            published_at,
-            source_changed_at,
-            provider_name,
-            name,
-            summary,
-            catalog,
-            class_code,
-            share_type,
-            is_open,
-            fmt,
-            cycle,
-        ) = by_id[rid]
+        row = by_id[rid]
         hits.append(
             {
                 "id": rid,
-                "code": code,
-                "name": name,
-                "name_html": highlight(name, words),
-                "summary_html": highlight(_excerpt(summary, words), words),
-                "provider_id": provider_id,
-                "provider_name": provider_name,
-                "catalog": catalog,
-                "class_code": class_code,
-                "share_type": share_type,
-                "open": is_open,
-                "format": fmt,
-                "update_cycle": cycle,
-                "item_count": item_count,
-                "published_at": published_at,
-                "stale": _stale(source_changed_at, published_at, stale_days),
+                "code": row.code,
+                "name": row.name,
+                "name_html": marker(row.name),
+                "summary_html": marker(_excerpt(row.summary, terms)),
+                "provider_id": row.provider_id,
+                "provider_name": row.provider_name,
+                "catalog": row.catalog,
+                "class_code": row.class_code,
+                "share_type": row.share_type,
+                "open": row.open,
+                "format": row.format,
+                "update_cycle": row.update_cycle,
+                "item_count": row.item_count,
+                "published_at": row.published_at,
+                "stale": _stale(row.source_changed_at, row.published_at, stale_days),
             }
         )
     return hits
@@ -285,8 +295,9 @@ def is_stale(resource: CatalogResource, days: int = 15, now: datetime | None = N
     return _stale(resource.source_changed_at, resource.published_at, days, now)
 
 
-def _excerpt(summary: str, words: list[str], width: int = 120) -> str:
+def _excerpt(summary: str, terms: list[list[str]], width: int = 120) -> str:
     """The part of the summary around the first match."""
+    words = [w for group in terms for w in group]
     if len(summary) <= width:
         return summary
     lowered = summary.lower()
@@ -295,11 +306,22 @@ def _excerpt(summary: str, words: list[str], width: int = 120) -> str:
     return ("…" if start else "") + summary[start : start + width] + "…"
 
 
+def _marker(words: list[str]) -> Callable[[str], Markup]:
+    """highlight() for many texts with one compiled pattern."""
+    needles = sorted({str(escape(w)) for w in words if w}, key=len, reverse=True)
+    pattern = (
+        re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE) if needles else None
+    )
+
+    def mark(value: str) -> Markup:
+        escaped = str(escape(value or ""))
+        if pattern is None:
+            return Markup(escaped)
+        return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+
+    return mark
+
+
 def highlight(value: str, words: list[str]) -> Markup:
     """HTML-escaped text with every occurrence of a query word or synonym in <mark>."""
-    escaped = str(escape(value or ""))
-    needles = sorted({str(escape(w)) for w in words if w}, key=len, reverse=True)
-    if not needles:
-        return Markup(escaped)
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
-    return Markup(pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", escaped))
+    return _marker(words)(value)

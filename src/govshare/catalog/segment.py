@@ -78,6 +78,12 @@ def teach(words: Iterable[str]) -> None:
             _known_words.add(word)
 
 
+def taught() -> int:
+    """How many words jieba has been taught: it only grows, and a query is cut the same way
+    while it stays the same."""
+    return len(_known_words)
+
+
 def query_words(query: str) -> list[str]:
     """The words of a query, in order, without punctuation, operators or repeats."""
     words: dict[str, None] = {}

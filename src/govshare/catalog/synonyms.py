@@ -6,7 +6,10 @@ terms, and those edits (table catalog_search_term) take precedence over the seed
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import threading
+from typing import Any
+
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from govshare.catalog.models import SearchTerm
@@ -49,11 +52,36 @@ SEED: dict[str, tuple[str, ...]] = {
 def dictionary(session: Session) -> dict[str, tuple[str, ...]]:
     """The effective dictionary: the seed with every edit applied."""
     terms = dict(SEED)
-    for row in session.scalars(select(SearchTerm)):
-        if row.active:
-            terms[row.term] = tuple(row.expansions)
+    for term, expansions, active in session.execute(
+        select(SearchTerm.term, SearchTerm.expansions, SearchTerm.active)
+    ):
+        if active:
+            terms[term] = tuple(expansions)
         else:
-            terms.pop(row.term, None)
+            terms.pop(term, None)
+    return terms
+
+
+# Every search needs the dictionary; it changes rarely. Each worker keeps it per database and
+# reads it again when the edits' generation (their number and newest time) differs, so an edit
+# made through another worker is used on the next search.
+GENERATION_SQL = "(SELECT count(*) FROM catalog_search_term), (SELECT max(updated_at) FROM catalog_search_term)"
+_lock = threading.Lock()
+_cache: dict[str, tuple[Any, dict[str, tuple[str, ...]]]] = {}
+
+
+def current(session: Session, generation: Any = None) -> dict[str, tuple[str, ...]]:
+    """The effective dictionary, from the worker's copy when `generation` (the values of
+    GENERATION_SQL, read by the caller with its other questions) is unchanged."""
+    if generation is None:  # the same statement as the caller's, so the values compare equal
+        generation = tuple(session.execute(text(f"SELECT {GENERATION_SQL}")).one())
+    key = str(session.get_bind().url)
+    found = _cache.get(key)
+    if found is not None and found[0] == generation:
+        return found[1]
+    terms = dictionary(session)
+    with _lock:
+        _cache[key] = (generation, terms)
     return terms
 
 

@@ -111,7 +111,8 @@ def _date(value: Any) -> date:
     if isinstance(value, date):
         return value
     text = str(value).strip()
-    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d"):
+    # the last: a date cell read as text (a column mixing text and dates)
+    for pattern in ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y年%m月%d日", "%Y.%m.%d", "%Y-%m-%d %H:%M:%S"):
         try:
             return datetime.strptime(text, pattern).date()
         except ValueError:

@@ -9,6 +9,8 @@ administrators act for any department (and review). Every change writes one audi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -73,27 +75,48 @@ def resolve_class(session: Session, data: ResourceIn, provider: Department) -> s
     )
 
 
+def version_values(data: ResourceIn, provider: Department, class_code: str) -> dict[str, Any]:
+    """A version's column values from the input (everything but its items and bookkeeping)."""
+    values = {name: getattr(data, name) for name in VERSION_FIELDS}
+    values.update(
+        name=data.name.strip(),
+        class_code=class_code,
+        provider_code=data.provider_code.strip() or provider.uscc,
+        related_codes=[c.strip() for c in data.related_codes if c.strip()],
+        updated_at=utcnow(),
+    )
+    return values
+
+
+def item_values(data: ResourceIn) -> list[dict[str, Any]]:
+    return [
+        {
+            "position": n,
+            "name": i.name.strip(),
+            "data_type": i.data_type,
+            "length": i.length,
+            "element_code": i.element_code.strip(),
+            "is_source": i.is_source,
+        }
+        for n, i in enumerate(data.items)
+    ]
+
+
+def version_view(data: ResourceIn, provider: Department, class_code: str) -> SimpleNamespace:
+    """What the cross-checks read of a version, without ORM objects (an import checks
+    thousands of them before it writes any)."""
+    return SimpleNamespace(
+        **version_values(data, provider, class_code),
+        items=[SimpleNamespace(**i) for i in item_values(data)],
+    )
+
+
 def fill_version(
     version: ResourceVersion, data: ResourceIn, provider: Department, class_code: str
 ) -> ResourceVersion:
-    for name in VERSION_FIELDS:
-        setattr(version, name, getattr(data, name))
-    version.name = data.name.strip()
-    version.class_code = class_code
-    version.provider_code = data.provider_code.strip() or provider.uscc
-    version.related_codes = [c.strip() for c in data.related_codes if c.strip()]
-    version.items = [
-        ResourceItem(
-            position=n,
-            name=i.name.strip(),
-            data_type=i.data_type,
-            length=i.length,
-            element_code=i.element_code.strip(),
-            is_source=i.is_source,
-        )
-        for n, i in enumerate(data.items)
-    ]
-    version.updated_at = utcnow()
+    for name, value in version_values(data, provider, class_code).items():
+        setattr(version, name, value)
+    version.items = [ResourceItem(**i) for i in item_values(data)]
     return version
 
 

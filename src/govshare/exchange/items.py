@@ -1,17 +1,16 @@
 """A published resource's items as the exchange needs them: typed columns with safe names,
 personal-data kinds for masking, and the quality schema of the load gate.
 
-Adapter between the catalog and the quality engine: catalog items may name a data element by
-the catalog's seed code (DE0001 …) while the standards registry uses its own identifiers
-(DE0101 …); an element the registry does not know is matched by its Chinese name, and an item
-neither knows is checked for type and length only, instead of refusing the whole schema.
+Adapter between the catalog and the quality engine: catalog items name a data element by the
+standards registry's identifier (DE0101 …); a former catalog seed code (DE0001 …, still in old
+files) is translated by the catalog's LEGACY_CODES, and an item neither knows is checked for
+type and length only, instead of refusing the whole schema.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,34 +44,16 @@ class Column:
         return cls(data["item"], data["column"], data["type"], data.get("length"), data.get("personal"))
 
 
-@cache
-def _registry_by_name() -> dict[str, str]:
-    from govshare.standards.registry import builtin_elements
-
-    out = {}
-    for identifier, element in builtin_elements().items():
-        name = getattr(element, "name_zh", None) or getattr(element, "name", None)
-        if name:
-            out[name] = identifier
-    return out
-
-
-def _catalog_element_names(code: str) -> tuple[str, ...]:
-    from govshare.catalog.elements import SEED
-
-    return next(((e.name, *e.aliases) for e in SEED if e.code == code), ())
-
-
 def registry_element(code: str) -> str | None:
     """The standards registry's identifier for a catalog item's element code, or None."""
+    from govshare.catalog.elements import LEGACY_CODES
     from govshare.standards.registry import builtin_field_for
 
     if not code:
         return None
     if builtin_field_for(code) is not None:
         return code
-    by_name = _registry_by_name()
-    return next((by_name[n] for n in _catalog_element_names(code) if n in by_name), None)
+    return LEGACY_CODES.get(code)
 
 
 def _personal(item_name: str, element: str | None) -> str | None:

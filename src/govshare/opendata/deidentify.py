@@ -38,13 +38,12 @@ PSEUDONYM_LENGTH = 16
 
 @cache
 def _direct_elements() -> frozenset[str]:
-    """Data-element codes (standards registry and the catalog's seed codes) of direct identifiers."""
-    from govshare.catalog.elements import SEED
-    from govshare.exchange.items import registry_element
+    """Data-element codes (standards registry and the catalog's former seed codes) of direct identifiers."""
+    from govshare.catalog.elements import LEGACY_CODES
     from govshare.standards.registry import builtin_elements, builtin_field_for
 
     codes = {code for code in builtin_elements() if _kind_of(builtin_field_for(code)) in DIRECT_KINDS}
-    codes |= {e.code for e in SEED if registry_element(e.code) in codes}
+    codes |= {old for old, new in LEGACY_CODES.items() if new in codes}
     return frozenset(codes)
 
 
