@@ -28,6 +28,7 @@ MAX_LIMIT = 1000
 PREVIEW = 100
 MAX_Q = 100
 MAX_SORT = 5
+MAX_Q_FIELDS = 20
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def open_data(
 @dataclass
 class Query:
     filters: dict[str, Any] | None = None
-    q: str = ""
+    q: str | dict[str, Any] = ""  # text, or CKAN's per-field mapping {item: text}
     sort: list[tuple[str, bool]] | None = None  # (item, descending)
     fields: list[str] | None = None
     limit: int = 100
@@ -90,20 +91,41 @@ def _where(data: OpenData, query: Query) -> Any:
     checked = filters.validate(query.filters, data.columns, "filters")
     for item in checked:
         _open_item(data, item, "filters")
-    clauses = [filters.compile_filter(data.live.table, data.columns, checked)]
-    text = (query.q or "").strip()
-    if len(text) > MAX_Q:
-        raise InvalidInput(f"q: at most {MAX_Q} characters", f"q：不超过 {MAX_Q} 个字符", field="q")
-    if text:
-        searchable = [
-            data.live.table.c[c.column]
-            for c in data.columns
-            if c.type == "string" and c.item not in data.plan.protected
-        ]
-        clauses.append(or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable else ~true())
+    clauses = [filters.compile_filter(data.live.table, data.columns, checked), _text_match(data, query.q)]
     if query.after is not None:
         clauses.append(data.live.table.c[tables.ROW] > query.after)
     return and_(*clauses)
+
+
+def _q_text(value: Any, field: str = "q") -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InvalidInput(f"{field}: expected text", f"{field}：应为文本", field="q")
+    text = str(value).strip()
+    if len(text) > MAX_Q:
+        raise InvalidInput(f"q: at most {MAX_Q} characters", f"q：不超过 {MAX_Q} 个字符", field="q")
+    return text
+
+
+def _text_match(data: OpenData, q: str | dict[str, Any] | None) -> Any:
+    """`q` as text: found in any text item that is not de-identified. As a mapping (CKAN's
+    per-field q, {"item": "text"}): each item holds its text, ANDed; a de-identified or
+    unknown item is refused like a filter on it."""
+    table = data.live.table
+    if isinstance(q, dict):
+        if len(q) > MAX_Q_FIELDS:
+            raise InvalidInput("q: too many fields", "q：字段过多", field="q")
+        clauses = []
+        for item, value in q.items():
+            column = table.c[_open_item(data, str(item), "q").column]
+            text = _q_text(value, f"q.{str(item)[:50]}")
+            if text:
+                clauses.append(cast(column, Text).contains(text, autoescape=True))
+        return and_(true(), *clauses)
+    text = _q_text(q or "")
+    if not text:
+        return true()
+    searchable = [table.c[c.column] for c in data.columns if c.type == "string" and c.item not in data.plan.protected]
+    return or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable else ~true()
 
 
 def _order(data: OpenData, query: Query) -> list[Any]:
