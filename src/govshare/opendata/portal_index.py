@@ -57,11 +57,18 @@ def _generation(session: Session) -> tuple:
     # The catalog changes what is published and open only by publishing, which moves the newest
     # publication time (indexed, as the catalog's own facet index relies on); the portal's and
     # the exchange's tables are small.
-    return (
-        session.scalar(select(func.max(CatalogResource.published_at))),
-        *session.execute(select(func.max(DeidRule.id), func.count(DeidRule.id))).one(),
-        session.scalar(select(func.max(Release.updated_at))),
-        *session.execute(select(func.max(DatasetVersion.finished_at), func.count(DatasetVersion.id))).one(),
+    # One round trip: every search asks.
+    return tuple(
+        session.execute(
+            select(
+                select(func.max(CatalogResource.published_at)).scalar_subquery(),
+                select(func.max(DeidRule.id)).scalar_subquery(),
+                select(func.count(DeidRule.id)).scalar_subquery(),
+                select(func.max(Release.updated_at)).scalar_subquery(),
+                select(func.max(DatasetVersion.finished_at)).scalar_subquery(),
+                select(func.count(DatasetVersion.id)).scalar_subquery(),
+            )
+        ).one()
     )
 
 

@@ -44,16 +44,26 @@ class OpenData:
         return [{"name": c.item, "type": self.plan.public_type(c.item, c.type)} for c in self.columns]
 
 
+NOT_READ = object()
+
+
 def open_data(
-    session: Session, resource: CatalogResource, rules: dict[str, deidentify.ItemRule] | None = None
+    session: Session,
+    resource: CatalogResource,
+    rules: dict[str, deidentify.ItemRule] | None = None,
+    live: Live | None | object = NOT_READ,
 ) -> OpenData | None:
-    """The live data of an open resource with its plan, or None when nothing is loaded.
+    """The live data of an open resource with its plan, or None when nothing is loaded. `live`
+    when the caller read it already (datasets.live_many; None: no data).
 
     Fails closed: a stored column that is a direct identifier without a rule (the published
     metadata may have moved on since the load) is suppressed."""
-    try:
-        live = datasets.live(session, resource)
-    except AppError:
+    if live is NOT_READ:
+        try:
+            live = datasets.live(session, resource)
+        except AppError:
+            return None
+    if not isinstance(live, Live):
         return None
     rules = dict(deidentify.rules_for(session, resource.id) if rules is None else rules)
     for column in live.columns:
