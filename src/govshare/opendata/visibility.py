@@ -69,3 +69,9 @@ def is_open(session: Session, resource_id: int) -> bool:
     return (
         session.scalar(select(CatalogResource.id).where(CatalogResource.id == resource_id, open_clause())) is not None
     )
+
+
+def withheld_clause() -> ColumnElement[bool]:
+    """Published and marked open, but kept off the portal: a direct identifier has no rule yet."""
+    r = CatalogResource
+    return and_(r.published_version_id.is_not(None), r.open.is_(True), ~open_clause())
