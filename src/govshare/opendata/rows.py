@@ -160,10 +160,13 @@ def chosen(data: OpenData, fields: list[str] | None) -> list[Column]:
     return [known[f] for f in fields]
 
 
-def statement(data: OpenData, query: Query, columns: list[Column] | None = None, as_text: bool = False) -> Select:
-    """The rows' SELECT. `as_text` has the database render the items that are passed through
-    unchanged as text (what a file holds anyway), sparing the driver and the formatter a
-    conversion per value; de-identified items keep their type for their transform."""
+def statement(
+    data: OpenData, query: Query, columns: list[Column] | None = None, as_text: bool = False, with_row: bool = True
+) -> Select:
+    """The rows' SELECT, the stored row number first unless `with_row` is false. `as_text` has
+    the database render the items that are passed through unchanged as text (what a file holds
+    anyway), sparing the driver and the formatter a conversion per value; de-identified items
+    keep their type for their transform."""
     cols = columns or list(data.columns)
     table = data.live.table
 
@@ -171,9 +174,8 @@ def statement(data: OpenData, query: Query, columns: list[Column] | None = None,
         col = table.c[c.column]
         return cast(col, Text).label(c.column) if as_text and c.item not in data.plan.protected else col
 
-    return (
-        select(table.c[tables.ROW], *[shown(c) for c in cols]).where(_where(data, query)).order_by(*_order(data, query))
-    )
+    selected = [table.c[tables.ROW]] if with_row else []
+    return select(*selected, *[shown(c) for c in cols]).where(_where(data, query)).order_by(*_order(data, query))
 
 
 def subplan(data: OpenData, columns: list[Column]) -> Plan:
