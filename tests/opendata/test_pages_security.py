@@ -8,7 +8,6 @@ import re
 
 from fastapi.testclient import TestClient
 
-from govshare.opendata import limits
 from tests.factories import login
 from tests.opendata.conftest import AIR_ITEMS, _publish, open_entry
 
@@ -137,8 +136,10 @@ def test_csv_with_bom_for_excel(client: TestClient, open_world) -> None:
 
 
 def test_rate_limit_429_with_retry_after_and_keys_raise_it(client: TestClient, open_world, monkeypatch) -> None:
-    monkeypatch.setattr(limits, "ANONYMOUS_CALLS_PER_MINUTE", 3)
-    monkeypatch.setattr(limits.charge, "__defaults__", (3,))
+    from govshare.core.config import reset_settings_cache
+
+    monkeypatch.setenv("GOVSHARE_POLICY__OPEN_ANONYMOUS_CALLS_PER_MINUTE", "3")
+    reset_settings_cache()
     codes = [client.get("/api/3/action/package_list").status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[3] == 429
     limited = client.get("/api/3/action/package_list")

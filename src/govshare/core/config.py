@@ -92,6 +92,9 @@ class Policy(BaseModel):
     client_rows_per_day: int = Field(1_000_000, ge=1, description="每个接入应用每日获取行数上限（默认）")
     client_rows_per_call: int = Field(1000, ge=1, le=100_000, description="单次查询返回行数上限（默认）")
     admin_two_factor: bool = Field(True, description="三员须使用两步验证（TOTP）登录")
+    open_anonymous_calls_per_minute: int = Field(120, ge=1, description="开放平台：匿名调用每分钟上限（每个地址）")
+    open_key_calls_per_minute: int = Field(1200, ge=1, description="开放平台：API 密钥调用每分钟上限")
+    open_page_requests_per_minute: int = Field(300, ge=1, description="开放平台：公开页面每分钟请求上限（每个地址）")
     zombie: ZombiePolicy = ZombiePolicy()
     outbound: Outbound = Outbound()
 

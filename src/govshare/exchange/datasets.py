@@ -118,6 +118,21 @@ def live_from(resource: CatalogResource | Any, dataset: Dataset | None, version:
     if dataset is None or version is None:
         raise Conflict(f"resource {resource.code} has no data loaded yet", f"信息资源 {resource.code} 尚未装载数据",
                        code="no_data")
+    return _live(dataset, version)
+
+
+def live_many(session: Session, resource_ids: list[int]) -> dict[int, Live]:
+    """The live versions of several resources in one query, by resource id (those without data
+    are absent), for pages that list many datasets."""
+    if not resource_ids:
+        return {}
+    found = session.execute(select(Dataset, DatasetVersion).join(
+        DatasetVersion, DatasetVersion.id == Dataset.live_version_id).where(Dataset.resource_id.in_(resource_ids))
+        .options(defer(DatasetVersion.quality_report)))
+    return {dataset.resource_id: _live(dataset, version) for dataset, version in found}
+
+
+def _live(dataset: Dataset, version: DatasetVersion) -> Live:
     assert version.status == LoadStatus.LIVE
     columns = [Column.from_dict(c) for c in version.columns]
     keys = [c.column for c in columns if c.item in version.key_items]

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare.core import auth
+from govshare.core.config import get_settings
 from govshare.core.db import utcnow
 from govshare.core.errors import Conflict, InvalidInput, NotAuthenticated
 from govshare.opendata.models import ApiKey, PublicAccount
 
 AGREEMENT_VERSION = "2026-1"
 KEY_PREFIX = "od_"
-KEY_CALLS_PER_MINUTE = 1200
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,180}\.[^@\s]{1,20}$")
 COOKIE = "od_key"
 
@@ -78,7 +78,8 @@ def issue_key(session: Session, account: PublicAccount, name: str = "") -> str:
             name=name[:100],
             prefix=key[:10],
             key_hash=_hash(key),
-            calls_per_minute=KEY_CALLS_PER_MINUTE,
+            # the node's limit when the key was issued, for the record; limits.py applies the current one
+            calls_per_minute=get_settings().policy.open_key_calls_per_minute,
         )
     )
     session.flush()

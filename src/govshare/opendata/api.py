@@ -31,6 +31,7 @@ from govshare.opendata import (
     downloads,
     metadata,
     portal_search,
+    quality_view,
     rows,
     usage,
     visibility,
@@ -103,6 +104,7 @@ def show_dataset(name: str, request: Request, session: Session = Depends(db_sess
     return {
         **meta.as_dict(v.base_url),
         "fields": meta.data.fields() if meta.data else [],
+        "quality_report": quality_view.public_report(meta, request.query_params.get("lang", "zh")),
         "history": [
             {
                 **h,

@@ -9,7 +9,6 @@ errors into CKAN's shapes (ckan_errors). Identifiers: a dataset's `id` and `name
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 from govshare import __version__
 from govshare.catalog.models import CatalogClass, CatalogResource
 from govshare.core.errors import AppError, NotFound
-from govshare.opendata import metadata, portal_search, rows, visibility
+from govshare.opendata import fq, metadata, portal_search, rows, visibility
 from govshare.opendata.access import require_rows
 from govshare.opendata.accounts import Developer
 from govshare.opendata.metadata import DOWNLOAD_FORMATS, Meta
@@ -250,26 +249,40 @@ def package_list(ctx: Context, params: dict[str, Any]) -> list[str]:
     return [slug(c) for c in codes]
 
 
-_FQ_TERM = re.compile(r'^\+?([a-z_]+):(?:"([^"]{1,100})"|([^\s"():*?\\]{1,100}))$')
+FQ_FIELDS = {*FACET_FIELDS, "res_format"}
+NO_MATCH = "-"  # a value no facet holds
 
 
-def parse_fq(fq: str) -> dict[str, list[str]]:
-    """field:value terms separated by spaces (AND), CKAN's common case. Anything else of Solr's
-    syntax (OR, parentheses, wildcards, ranges) is a Search Query Error, not a 500."""
-    chosen: dict[str, list[str]] = {}
-    for term in re.findall(r'\+?[a-z_]+:"[^"]*"|\S+', fq.strip()):
-        match = _FQ_TERM.match(term)
-        if match is None or match.group(1) not in FACET_FIELDS:
-            raise CkanError(400, "Search Query Error", f"Search Query is invalid: {term[:80]!r}")
-        value = match.group(2) or match.group(3) or ""
-        chosen.setdefault(FACET_FIELDS[match.group(1)], []).append(value)
-    return chosen
+def _stored_values(session: Session, name: str, values: set[str]) -> set[str]:
+    """fq values in the index's terms: organizations by department id, a download format by
+    whether the dataset has data (then it has every format)."""
+    if name == "organization":
+        return set(_org_ids(session, sorted(values)))
+    if name == "res_format":
+        return {"yes" if v.lower() in DOWNLOAD_FORMATS else NO_MATCH for v in values}
+    return values
+
+
+def parse_fq(session: Session, text: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """CKAN's fq (see fq.py) as the portal's facet filters: (chosen, excluded)."""
+    try:
+        found = fq.parse(text, FQ_FIELDS, lambda name, values: _stored_values(session, name, values))
+    except fq.Syntax as exc:
+        raise CkanError(400, "Search Query Error", f"Search Query is invalid: {exc}"[:200]) from None
+
+    def facets(part: dict[str, set[str]]) -> dict[str, list[str]]:
+        return {_FACET_OF[name]: sorted(values) or [NO_MATCH] for name, values in part.items()}
+
+    return facets(found.chosen), facets(found.excluded)
+
+
+_FACET_OF = {**FACET_FIELDS, "res_format": "loaded"}
 
 
 def _org_ids(session: Session, names: list[str]) -> list[str]:
     usccs = [n[4:].upper() for n in names if n.startswith("org-")]
     ids = session.scalars(select(Department.id).where(Department.uscc.in_(usccs))) if usccs else []
-    return [str(i) for i in ids] or ["-1"]
+    return [str(i) for i in ids] or [NO_MATCH]
 
 
 _SORTS = {
@@ -287,9 +300,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     q = _str(params, "q")
     if q.strip() in ("*:*", "*"):
         q = ""
-    chosen = parse_fq(_str(params, "fq"))
-    if "department" in chosen:
-        chosen["department"] = _org_ids(ctx.session, chosen["department"])
+    chosen, excluded = parse_fq(ctx.session, _str(params, "fq"))
     sort_text = _str(params, "sort", "").strip().lower()
     if sort_text and sort_text not in _SORTS:
         raise validation("sort", f"Unsupported sort; use one of: {', '.join(_SORTS)}")
@@ -305,6 +316,7 @@ def package_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         _int(params, "rows", 10, 0, 1000),
         _int(params, "start", 0, 0, 100_000),
         facets=bool(facet_fields),
+        excluded=excluded,
     )
     results = [
         package_dict(m, ctx.base_url) for m in metadata.build_many(ctx.session, [h.resource for h in found.hits])
@@ -325,6 +337,8 @@ def _facets(session: Session, found: portal_search.Result, fields: list[str], li
     for name in fields:
         facet = FACET_FIELDS.get(name)
         items = found.facets.get(facet, []) if facet else []
+        if name == "res_format" and found.loaded:
+            items = [{"value": f.upper(), "label": f.upper(), "count": found.loaded} for f in DOWNLOAD_FORMATS]
         if name == "organization":
             items = [{**i, "value": f"org-{orgs[int(i['value'])].lower()}"} for i in items]
         items = items if limit < 0 else items[:limit]
@@ -448,9 +462,7 @@ def datastore_search(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
         raise CkanError(404, "Not Found Error", "Not found")
     require_rows(meta.release, ctx.developer)
     filters = _json_or(params, "filters", (dict,))
-    q = _json_or(params, "q", (str, dict)) or ""
-    if isinstance(q, dict):  # CKAN's per-field q: {"item": "text"} → only non-de-identified text fields
-        raise validation("q", "Only a plain text q is supported")
+    q = _json_or(params, "q", (str, dict)) or ""  # a dict is CKAN's per-field q: {"item": "text", …}
     fields = params.get("fields")
     if isinstance(fields, str):
         fields = (

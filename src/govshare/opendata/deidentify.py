@@ -110,6 +110,51 @@ def configure(session: Session, actor: Actor, resource: CatalogResource, rules: 
     )
 
 
+def from_form(items: list[str], methods: list[str], keeps: list[str]) -> list[ItemRule]:
+    """Rules from the admin page's form: per item in order a method ("" for none) and an
+    optional number kept (generalise only). Names the item of every problem."""
+    if not len(items) == len(methods) == len(keeps):
+        raise InvalidInput(
+            "the form does not match the resource's items any more; reload the page",
+            "表单与信息资源的信息项不一致，请刷新页面",
+            field="rules",
+        )
+    out = []
+    for item, method, keep in zip(items, methods, keeps, strict=True):
+        if not method:
+            continue
+        try:
+            chosen = Method(method)
+        except ValueError:
+            raise InvalidInput(
+                f"{item}: unknown method {method[:20]!r}", f"{item}：未知的去标识化方法", field=item
+            ) from None
+        number = None
+        if chosen == Method.GENERALISE and keep.strip():
+            if not keep.strip().isdigit() or int(keep) > 1_000_000:
+                raise InvalidInput(
+                    f"{item}: keep must be a whole number from 0 to 1000000",
+                    f"{item}：保留位数应为 0 至 1000000 的整数",
+                    field=item,
+                )
+            number = int(keep)
+        out.append(ItemRule(item, chosen, number))
+    return out
+
+
+def require_complete(resource: CatalogResource, rules: list[ItemRule]) -> None:
+    """Every direct identifier needs a rule before the resource may become visible."""
+    missing = missing_rules(resource, {r.item: r for r in rules})
+    if missing:
+        raise InvalidInput(
+            f"direct identifiers without a rule: {', '.join(missing)}; the resource stays off the portal until "
+            "each is suppressed, generalised or pseudonymised",
+            f"以下直接标识符尚未设置去标识化方法：{'、'.join(missing)}；全部设置前该资源不会在开放平台出现",
+            field="rules",
+            details={"missing": missing},
+        )
+
+
 def missing_rules(resource: CatalogResource, rules: dict[str, ItemRule]) -> list[str]:
     """Direct-identifier items of the published version that have no rule yet."""
     version = resource.published_version

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from govshare.catalog.models import CatalogClass, CatalogResource, ResourceVersion
 from govshare.catalog.vocab import VersionStatus, label
+from govshare.exchange import datasets
 from govshare.opendata import deidentify
 from govshare.opendata.models import Access, Release
 from govshare.opendata.portal_search import quality_band
@@ -154,6 +155,7 @@ def build_many(session: Session, resources: list[CatalogResource], with_data: bo
     )
     ids = [r.id for r in resources]
     rules = deidentify.rules_for_many(session, ids)
+    lives = datasets.live_many(session, ids) if with_data else {}
     stored = {x.resource_id: x for x in session.scalars(select(Release).where(Release.resource_id.in_(ids)))}
     return [
         Meta(
@@ -162,7 +164,7 @@ def build_many(session: Session, resources: list[CatalogResource], with_data: bo
             providers[r.provider_id],
             stored.get(r.id) or default_release(r),
             classes.get(v.class_code, ""),
-            open_data(session, r, rules[r.id]) if with_data else None,
+            open_data(session, r, rules[r.id], lives.get(r.id)) if with_data else None,
             rules[r.id],
             related(session, v),
         )

@@ -17,18 +17,35 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare.core.errors import AppError, NotFound, PermissionDenied
-from govshare.opendata import accounts, metadata, portal_search, releases, requests, rows, usage, visibility
+from govshare.opendata import (
+    accounts,
+    deid_pages,
+    metadata,
+    portal_search,
+    quality_view,
+    releases,
+    request_pages,
+    requests,
+    rows,
+    usage,
+    visibility,
+)
 from govshare.opendata.access import require_rows
 from govshare.opendata.models import Access, ReportStatus, RequestStatus
-from govshare.opendata.service import visitor
+from govshare.opendata.service import page_limit, visitor
 from govshare.orgs.models import Department
 from govshare.web.deps import Caller, authorize, db_session, language, public
 from govshare.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-NAV = [("/open-admin", "open_admin", "opendata.stats")]
+NAV = [
+    ("/open-admin", "open_admin", "opendata.stats"),
+    (request_pages.DEPARTMENT_PAGE, "routed_requests", "opendata.requests"),
+]
 CSRF_COOKIE = "od_csrf"
 PAGE_SIZE = 20
+# Every public page: no log-in, and the per-address page limit (limits.charge_page).
+PAGE = [Depends(public), Depends(page_limit)]
 
 
 # --- CSRF for public forms --------------------------------------------------------------------
@@ -55,7 +72,7 @@ def _check_csrf(request: Request, sent: str) -> None:
 # --- public pages -----------------------------------------------------------------------------
 
 
-@router.get("/open", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open", response_class=HTMLResponse, dependencies=PAGE)
 def home(request: Request, session: Session = Depends(db_session)) -> Response:
     found = portal_search.search(session, "", {}, "newest", 0, 0, language(request))
     return _page(
@@ -68,7 +85,7 @@ def home(request: Request, session: Session = Depends(db_session)) -> Response:
     )
 
 
-@router.get("/open/search", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open/search", response_class=HTMLResponse, dependencies=PAGE)
 def search_page(request: Request, session: Session = Depends(db_session)) -> Response:
     params = request.query_params
     q = params.get("q", "")
@@ -102,7 +119,7 @@ def search_page(request: Request, session: Session = Depends(db_session)) -> Res
     )
 
 
-@router.get("/open/datasets/{name}", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open/datasets/{name}", response_class=HTMLResponse, dependencies=PAGE)
 def dataset_page(name: str, request: Request, session: Session = Depends(db_session)) -> Response:
     resource = visibility.get_open(session, name)
     v = visitor(request, session, charge=False)
@@ -115,6 +132,7 @@ def dataset_page(name: str, request: Request, session: Session = Depends(db_sess
             preview = rows.select_rows(session, meta.data, rows.Query(limit=rows.PREVIEW))
         except AppError as exc:
             preview_error = exc.localized(language(request))
+    quality = quality_view.public_report(meta, language(request))
     return _page(
         request,
         "opendata/dataset.html",
@@ -122,6 +140,8 @@ def dataset_page(name: str, request: Request, session: Session = Depends(db_sess
         d=meta.as_dict(v.base_url),
         preview=preview,
         preview_error=preview_error,
+        quality=quality,
+        quality_charts=quality_view.charts(quality) if quality else {},
         history=metadata.history(session, resource),
         counts=usage.totals(session, resource.id),
         reports=requests.reports_for(session, resource.id, 10),
@@ -136,7 +156,7 @@ def _flash(request: Request) -> str:
     return {"zh": "已收到，感谢您的反馈。", "en": "Received. Thank you."}[language(request)]
 
 
-@router.post("/open/datasets/{name}/report", dependencies=[Depends(public)])
+@router.post("/open/datasets/{name}/report", dependencies=PAGE)
 def report_error(
     name: str,
     request: Request,
@@ -151,7 +171,7 @@ def report_error(
     return RedirectResponse(f"/open/datasets/{visibility.slug(resource.code)}?flash=1#reports", status_code=303)
 
 
-@router.get("/open/departments/{department_id}", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open/departments/{department_id}", response_class=HTMLResponse, dependencies=PAGE)
 def department_page(department_id: int, request: Request, session: Session = Depends(db_session)) -> Response:
     dept = session.get(Department, department_id)
     found = portal_search.search(session, "", {"department": [str(department_id)]}, "name", 200, 0, language(request))
@@ -160,45 +180,44 @@ def department_page(department_id: int, request: Request, session: Session = Dep
     return _page(request, "opendata/department.html", dept=dept, found=found)
 
 
-@router.get("/open/requests", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open/requests", response_class=HTMLResponse, dependencies=PAGE)
 def requests_page(request: Request, session: Session = Depends(db_session)) -> Response:
+    return _requests_page(request, session, flash=_flash(request) if request.query_params.get("flash") else None)
+
+
+def _requests_page(request: Request, session: Session, status: int = 200, **extra: Any) -> Response:
     items, total = requests.list_requests(session)
     return _page(
         request,
         "opendata/requests.html",
+        status=status,
         items=[requests.public_view(i) for i in items],
         total=total,
-        flash=_flash(request) if request.query_params.get("flash") else None,
+        departments=request_pages.department_names(session),
+        **extra,
     )
 
 
-@router.post("/open/requests", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.post("/open/requests", response_class=HTMLResponse, dependencies=PAGE)
 def submit_request(
     request: Request,
     csrf_token: str = Form(""),
     title: str = Form(""),
     description: str = Form(""),
     contact: str = Form(""),
+    department: str = Form(""),
     session: Session = Depends(db_session),
 ) -> Response:
     _check_csrf(request, csrf_token)
     try:
-        requests.submit_request(session, title, description, contact)
+        requests.submit_request(session, title, description, contact, request_pages.form_department(department))
     except AppError as exc:
-        items, total = requests.list_requests(session)
-        return _page(
-            request,
-            "opendata/requests.html",
-            status=exc.status,
-            error=exc.localized(language(request)),
-            items=[requests.public_view(i) for i in items],
-            total=total,
-            form={"title": title, "description": description, "contact": contact},
-        )
+        form = {"title": title, "description": description, "contact": contact, "department": department}
+        return _requests_page(request, session, exc.status, error=exc.localized(language(request)), form=form)
     return RedirectResponse("/open/requests?flash=1", status_code=303)
 
 
-@router.get("/open/developers", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.get("/open/developers", response_class=HTMLResponse, dependencies=PAGE)
 def developers_page(request: Request) -> Response:
     return _page(
         request,
@@ -208,7 +227,7 @@ def developers_page(request: Request) -> Response:
     )
 
 
-@router.post("/open/developers", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.post("/open/developers", response_class=HTMLResponse, dependencies=PAGE)
 def register(
     request: Request,
     csrf_token: str = Form(""),
@@ -236,7 +255,7 @@ def register(
     return response
 
 
-@router.post("/open/signin", response_class=HTMLResponse, dependencies=[Depends(public)])
+@router.post("/open/signin", response_class=HTMLResponse, dependencies=PAGE)
 def sign_in(
     request: Request,
     csrf_token: str = Form(""),
@@ -261,7 +280,7 @@ def sign_in(
     return response
 
 
-@router.post("/open/signout", dependencies=[Depends(public)])
+@router.post("/open/signout", dependencies=PAGE)
 def sign_out(request: Request, csrf_token: str = Form(""), session: Session = Depends(db_session)) -> Response:
     _check_csrf(request, csrf_token)
     accounts.revoke(session, request.cookies.get(accounts.COOKIE))
@@ -303,6 +322,7 @@ def admin_page(
     return render(
         request,
         "opendata/admin.html",
+        departments=request_pages.department_names(session),
         chart=chart,
         alt=alt,
         top=usage.top(session),
@@ -361,3 +381,9 @@ def admin_answer_report(
 ) -> Response:
     requests.answer_report(session, caller.actor, report_id, status, answer)
     return RedirectResponse("/open-admin?flash=ok", status_code=303)
+
+
+# The authority's de-identification page and the routing of data requests live in modules of
+# their own; their routes join this router with their full paths.
+router.include_router(deid_pages.router)
+router.include_router(request_pages.router)

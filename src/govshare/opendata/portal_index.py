@@ -26,6 +26,9 @@ from govshare.opendata.models import DeidRule, Release
 from govshare.opendata.visibility import open_clause
 
 FACET_COLUMNS = ("department", "domain", "catalog", "format", "update_cycle", "region", "quality")
+# Filters that are not facets of the pages: "loaded" is "yes" when the dataset has data (and so
+# its download formats, which CKAN clients filter on as res_format).
+FILTER_COLUMNS = (*FACET_COLUMNS, "loaded")
 BANDS = (("A", 90), ("B", 75), ("C", 60), ("D", 0))
 _lock = threading.Lock()
 _cache: dict[str, PortalIndex] = {}
@@ -54,11 +57,18 @@ def _generation(session: Session) -> tuple:
     # The catalog changes what is published and open only by publishing, which moves the newest
     # publication time (indexed, as the catalog's own facet index relies on); the portal's and
     # the exchange's tables are small.
-    return (
-        session.scalar(select(func.max(CatalogResource.published_at))),
-        *session.execute(select(func.max(DeidRule.id), func.count(DeidRule.id))).one(),
-        session.scalar(select(func.max(Release.updated_at))),
-        *session.execute(select(func.max(DatasetVersion.finished_at), func.count(DatasetVersion.id))).one(),
+    # One round trip: every search asks.
+    return tuple(
+        session.execute(
+            select(
+                select(func.max(CatalogResource.published_at)).scalar_subquery(),
+                select(func.max(DeidRule.id)).scalar_subquery(),
+                select(func.count(DeidRule.id)).scalar_subquery(),
+                select(func.max(Release.updated_at)).scalar_subquery(),
+                select(func.max(DatasetVersion.finished_at)).scalar_subquery(),
+                select(func.count(DatasetVersion.id)).scalar_subquery(),
+            )
+        ).one()
     )
 
 
@@ -96,6 +106,7 @@ def _build(session: Session, generation: Any) -> PortalIndex:
             r.region_code,
             r.published_at,
             DatasetVersion.quality_score,
+            DatasetVersion.id,
         )
         .outerjoin(Dataset, Dataset.resource_id == r.id)
         .outerjoin(DatasetVersion, DatasetVersion.id == Dataset.live_version_id)
@@ -104,6 +115,7 @@ def _build(session: Session, generation: Any) -> PortalIndex:
     ).all()
     columns = {name: [_text(row[3 + n]) for row in rows] for n, name in enumerate(FACET_COLUMNS[:-1])}
     columns["quality"] = [_band(row[10]) for row in rows]
+    columns["loaded"] = ["yes" if row[11] is not None else "no" for row in rows]
     codes, values = {}, {}
     for name, texts in columns.items():
         distinct, inverse = np.unique(np.array(texts, dtype=object).astype(str), return_inverse=True)
@@ -146,10 +158,24 @@ def index(session: Session) -> PortalIndex:
     return found
 
 
+def _matching(idx: PortalIndex, pos: np.ndarray, facet: str, values: list[str]) -> np.ndarray:
+    wanted = np.nonzero(np.isin(idx.values[facet], np.array(values, dtype=str)))[0]
+    return np.isin(idx.codes[facet][pos], wanted)
+
+
 def keep(idx: PortalIndex, pos: np.ndarray, facet: str, chosen: list[str]) -> np.ndarray:
     """Positions whose value of `facet` is one of `chosen` (OR within a facet)."""
-    wanted = np.nonzero(np.isin(idx.values[facet], np.array(chosen, dtype=str)))[0]
-    return pos[np.isin(idx.codes[facet][pos], wanted)]
+    return pos[_matching(idx, pos, facet, chosen)]
+
+
+def drop(idx: PortalIndex, pos: np.ndarray, facet: str, excluded: list[str]) -> np.ndarray:
+    """Positions whose value of `facet` is none of `excluded` (a negated filter)."""
+    return pos[~_matching(idx, pos, facet, excluded)]
+
+
+def loaded(idx: PortalIndex, pos: np.ndarray) -> int:
+    """How many of the positions have data (each then has every download format)."""
+    return int(np.count_nonzero(idx.values["loaded"][idx.codes["loaded"][pos]] == "yes"))
 
 
 def counts(idx: PortalIndex, pos: np.ndarray) -> dict[str, dict[str, int]]:

@@ -50,6 +50,7 @@ class Result:
     hits: list[Hit]
     facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     terms: list[list[str]] = field(default_factory=list)
+    loaded: int = 0  # of the total, datasets with data (each offers every download format)
 
 
 def quality_band(score: float | None) -> str:
@@ -72,7 +73,7 @@ def _match(session: Session, terms: list[list[str]], in_name: bool = False) -> n
 
 def _check_filters(chosen: dict[str, list[str]]) -> None:
     for name, values in chosen.items():
-        if name not in FACETS:
+        if name not in portal_index.FILTER_COLUMNS:
             raise InvalidInput(
                 f"unknown facet {name[:40]!r}; expected one of {', '.join(FACETS)}",
                 f"未知的分面“{name[:40]}”",
@@ -102,9 +103,14 @@ def search(
     start: int = 0,
     lang: str = "zh",
     facets: bool = True,
+    excluded: dict[str, list[str]] | None = None,
 ) -> Result:
+    """`chosen`: per facet the values any of which a dataset must have (facets ANDed);
+    `excluded`: per facet the values it must not have (CKAN's negated fq terms)."""
     chosen = {k: v for k, v in (chosen or {}).items() if v}
+    excluded = {k: v for k, v in (excluded or {}).items() if v}
     _check_filters(chosen)
+    _check_filters(excluded)
     _check_page(rows, start)
     terms = parse_query(session, q)
     sort = sort or ("relevance" if terms else "newest")
@@ -121,9 +127,12 @@ def search(
         score[idx.locate(_match(session, terms, in_name=True))] = 1.0  # the name has the words: first
     for facet, values in chosen.items():
         pos = portal_index.keep(idx, pos, facet, values)
+    for facet, values in excluded.items():
+        pos = portal_index.drop(idx, pos, facet, values)
     counts = portal_index.counts(idx, pos) if facets else {}
     page = pos[_order(session, idx, pos, score, sort)][start : start + rows]
-    return Result(len(pos), _hits(session, idx, page, score), _labels(idx, counts, lang) if facets else {}, terms)
+    labels = _labels(idx, counts, lang) if facets else {}
+    return Result(len(pos), _hits(session, idx, page, score), labels, terms, portal_index.loaded(idx, pos))
 
 
 def _order(

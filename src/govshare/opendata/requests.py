@@ -14,6 +14,7 @@ from govshare.core.audit import Actor
 from govshare.core.db import utcnow
 from govshare.core.errors import InvalidInput, NotFound
 from govshare.opendata.models import DataRequest, ErrorReport, ReportStatus, RequestStatus
+from govshare.orgs.models import Department
 
 MAX_TITLE = 200
 MAX_TEXT = 4000
@@ -30,9 +31,19 @@ def _text(value: str, field: str, limit: int, required: bool = True) -> str:
     return value
 
 
+def _department(session: Session, department_id: int | None) -> int | None:
+    if department_id is not None and session.get(Department, department_id) is None:
+        raise InvalidInput(
+            f"department {department_id} does not exist", f"部门 {department_id} 不存在", field="department"
+        )
+    return department_id
+
+
 def submit_request(
     session: Session, title: str, description: str, contact: str, department_id: int | None = None
 ) -> DataRequest:
+    """A request from the public, optionally addressed to a department (else the authority routes it)."""
+    department_id = _department(session, department_id)
     request = DataRequest(
         title=_text(title, "title", MAX_TITLE),
         description=_text(description, "description", MAX_TEXT),
@@ -45,12 +56,35 @@ def submit_request(
     return request
 
 
-def list_requests(session: Session, limit: int = 50, offset: int = 0) -> tuple[list[DataRequest], int]:
-    total = session.scalar(select(func.count()).select_from(DataRequest)) or 0
+def list_requests(
+    session: Session, limit: int = 50, offset: int = 0, department_id: int | None = None
+) -> tuple[list[DataRequest], int]:
+    """Newest first; with `department_id`, only the requests routed to that department."""
+    where = [DataRequest.department_id == department_id] if department_id is not None else []
+    total = session.scalar(select(func.count()).select_from(DataRequest).where(*where)) or 0
     rows = session.scalars(
-        select(DataRequest).order_by(DataRequest.created_at.desc(), DataRequest.id.desc()).limit(limit).offset(offset)
+        select(DataRequest)
+        .where(*where)
+        .order_by(DataRequest.created_at.desc(), DataRequest.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return list(rows), total
+
+
+def route_request(session: Session, actor: Actor, request_id: int, department_id: int | None) -> DataRequest:
+    """The authority hands a request to the department that holds the data (or takes it back)."""
+    request = _request(session, request_id, None)
+    request.department_id = _department(session, department_id)
+    audit.record(
+        session,
+        actor,
+        "opendata.request.route",
+        object_type=request.__tablename__,
+        object_id=request.id,
+        details={"department_id": department_id},
+    )
+    return request
 
 
 def _answer(
@@ -64,10 +98,25 @@ def _answer(
     )
 
 
-def answer_request(session: Session, actor: Actor, request_id: int, status: RequestStatus, answer: str) -> DataRequest:
+def _request(session: Session, request_id: int, department_id: int | None) -> DataRequest:
+    """A request; with `department_id`, only one routed to that department (else 404, as for any
+    object of another department)."""
     request = session.get(DataRequest, request_id)
-    if request is None:
+    if request is None or (department_id is not None and request.department_id != department_id):
         raise NotFound(f"data request {request_id} does not exist", f"数据需求 {request_id} 不存在")
+    return request
+
+
+def answer_request(
+    session: Session,
+    actor: Actor,
+    request_id: int,
+    status: RequestStatus,
+    answer: str,
+    department_id: int | None = None,
+) -> DataRequest:
+    """The authority answers any request; a department's staff (`department_id`) only theirs."""
+    request = _request(session, request_id, department_id)
     if status == RequestStatus.DECLINED and not answer.strip():
         raise InvalidInput("a declined request needs the reason", "不予开放须说明理由", field="answer")
     _answer(session, actor, request, status, answer, "opendata.request.answer")
@@ -113,4 +162,5 @@ def public_view(item: DataRequest | ErrorReport) -> dict[str, Any]:
     }
     if isinstance(item, DataRequest):
         out["title"] = item.title
+        out["department_id"] = item.department_id
     return out

@@ -28,6 +28,7 @@ MAX_LIMIT = 1000
 PREVIEW = 100
 MAX_Q = 100
 MAX_SORT = 5
+MAX_Q_FIELDS = 20
 
 
 @dataclass(frozen=True)
@@ -43,16 +44,26 @@ class OpenData:
         return [{"name": c.item, "type": self.plan.public_type(c.item, c.type)} for c in self.columns]
 
 
+NOT_READ = object()
+
+
 def open_data(
-    session: Session, resource: CatalogResource, rules: dict[str, deidentify.ItemRule] | None = None
+    session: Session,
+    resource: CatalogResource,
+    rules: dict[str, deidentify.ItemRule] | None = None,
+    live: Live | None | object = NOT_READ,
 ) -> OpenData | None:
-    """The live data of an open resource with its plan, or None when nothing is loaded.
+    """The live data of an open resource with its plan, or None when nothing is loaded. `live`
+    when the caller read it already (datasets.live_many; None: no data).
 
     Fails closed: a stored column that is a direct identifier without a rule (the published
     metadata may have moved on since the load) is suppressed."""
-    try:
-        live = datasets.live(session, resource)
-    except AppError:
+    if live is NOT_READ:
+        try:
+            live = datasets.live(session, resource)
+        except AppError:
+            return None
+    if not isinstance(live, Live):
         return None
     rules = dict(deidentify.rules_for(session, resource.id) if rules is None else rules)
     for column in live.columns:
@@ -65,7 +76,7 @@ def open_data(
 @dataclass
 class Query:
     filters: dict[str, Any] | None = None
-    q: str = ""
+    q: str | dict[str, Any] = ""  # text, or CKAN's per-field mapping {item: text}
     sort: list[tuple[str, bool]] | None = None  # (item, descending)
     fields: list[str] | None = None
     limit: int = 100
@@ -90,20 +101,41 @@ def _where(data: OpenData, query: Query) -> Any:
     checked = filters.validate(query.filters, data.columns, "filters")
     for item in checked:
         _open_item(data, item, "filters")
-    clauses = [filters.compile_filter(data.live.table, data.columns, checked)]
-    text = (query.q or "").strip()
-    if len(text) > MAX_Q:
-        raise InvalidInput(f"q: at most {MAX_Q} characters", f"q：不超过 {MAX_Q} 个字符", field="q")
-    if text:
-        searchable = [
-            data.live.table.c[c.column]
-            for c in data.columns
-            if c.type == "string" and c.item not in data.plan.protected
-        ]
-        clauses.append(or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable else ~true())
+    clauses = [filters.compile_filter(data.live.table, data.columns, checked), _text_match(data, query.q)]
     if query.after is not None:
         clauses.append(data.live.table.c[tables.ROW] > query.after)
     return and_(*clauses)
+
+
+def _q_text(value: Any, field: str = "q") -> str:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise InvalidInput(f"{field}: expected text", f"{field}：应为文本", field="q")
+    text = str(value).strip()
+    if len(text) > MAX_Q:
+        raise InvalidInput(f"q: at most {MAX_Q} characters", f"q：不超过 {MAX_Q} 个字符", field="q")
+    return text
+
+
+def _text_match(data: OpenData, q: str | dict[str, Any] | None) -> Any:
+    """`q` as text: found in any text item that is not de-identified. As a mapping (CKAN's
+    per-field q, {"item": "text"}): each item holds its text, ANDed; a de-identified or
+    unknown item is refused like a filter on it."""
+    table = data.live.table
+    if isinstance(q, dict):
+        if len(q) > MAX_Q_FIELDS:
+            raise InvalidInput("q: too many fields", "q：字段过多", field="q")
+        clauses = []
+        for item, value in q.items():
+            column = table.c[_open_item(data, str(item), "q").column]
+            text = _q_text(value, f"q.{str(item)[:50]}")
+            if text:
+                clauses.append(cast(column, Text).contains(text, autoescape=True))
+        return and_(true(), *clauses)
+    text = _q_text(q or "")
+    if not text:
+        return true()
+    searchable = [table.c[c.column] for c in data.columns if c.type == "string" and c.item not in data.plan.protected]
+    return or_(*[col.contains(text, autoescape=True) for col in searchable]) if searchable else ~true()
 
 
 def _order(data: OpenData, query: Query) -> list[Any]:
@@ -128,10 +160,13 @@ def chosen(data: OpenData, fields: list[str] | None) -> list[Column]:
     return [known[f] for f in fields]
 
 
-def statement(data: OpenData, query: Query, columns: list[Column] | None = None, as_text: bool = False) -> Select:
-    """The rows' SELECT. `as_text` has the database render the items that are passed through
-    unchanged as text (what a file holds anyway), sparing the driver and the formatter a
-    conversion per value; de-identified items keep their type for their transform."""
+def statement(
+    data: OpenData, query: Query, columns: list[Column] | None = None, as_text: bool = False, with_row: bool = True
+) -> Select:
+    """The rows' SELECT, the stored row number first unless `with_row` is false. `as_text` has
+    the database render the items that are passed through unchanged as text (what a file holds
+    anyway), sparing the driver and the formatter a conversion per value; de-identified items
+    keep their type for their transform."""
     cols = columns or list(data.columns)
     table = data.live.table
 
@@ -139,9 +174,8 @@ def statement(data: OpenData, query: Query, columns: list[Column] | None = None,
         col = table.c[c.column]
         return cast(col, Text).label(c.column) if as_text and c.item not in data.plan.protected else col
 
-    return (
-        select(table.c[tables.ROW], *[shown(c) for c in cols]).where(_where(data, query)).order_by(*_order(data, query))
-    )
+    selected = [table.c[tables.ROW]] if with_row else []
+    return select(*selected, *[shown(c) for c in cols]).where(_where(data, query)).order_by(*_order(data, query))
 
 
 def subplan(data: OpenData, columns: list[Column]) -> Plan:

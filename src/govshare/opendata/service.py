@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from govshare.opendata import accounts, limits
 from govshare.opendata.accounts import Developer
-from govshare.web.deps import client_ip
+from govshare.web.deps import client_ip, db_session
 
 
 @dataclass(frozen=True)
@@ -29,3 +29,8 @@ def visitor(request: Request, session: Session, charge: bool = True) -> Visitor:
     if charge:
         limits.charge(session, client_ip(request), developer)
     return Visitor(developer, base_url(request))
+
+
+def page_limit(request: Request, session: Session = Depends(db_session)) -> None:
+    """Dependency of every public page: the per-address page limit (429 page with Retry-After)."""
+    limits.charge_page(session, client_ip(request))

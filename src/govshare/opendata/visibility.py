@@ -28,7 +28,10 @@ def open_clause() -> ColumnElement[bool]:
     """SQL condition on CatalogResource: visible on the portal."""
     r, item = CatalogResource, ResourceItem
     direct = or_(item.element_code.in_(direct_elements()), *[item.name.contains(w) for w in DIRECT_NAME_WORDS])
-    protected = exists().where(DeidRule.resource_id == r.id, DeidRule.item == item.name)
+    # Correlated to the outer resource explicitly: two levels down, SQLAlchemy's automatic
+    # correlation would add a second catalog_resource to the FROM, and then a rule on a
+    # same-named item of *any* resource would count as protecting this one.
+    protected = exists().where(DeidRule.resource_id == r.id, DeidRule.item == item.name).correlate_except(DeidRule)
     unprotected = exists().where(item.version_id == r.published_version_id, direct, ~protected)
     return and_(r.published_version_id.is_not(None), r.open.is_(True), ~unprotected)
 
@@ -66,3 +69,9 @@ def is_open(session: Session, resource_id: int) -> bool:
     return (
         session.scalar(select(CatalogResource.id).where(CatalogResource.id == resource_id, open_clause())) is not None
     )
+
+
+def withheld_clause() -> ColumnElement[bool]:
+    """Published and marked open, but kept off the portal: a direct identifier has no rule yet."""
+    r = CatalogResource
+    return and_(r.published_version_id.is_not(None), r.open.is_(True), ~open_clause())

@@ -27,10 +27,12 @@ def _envelope(code: str, message: str, field: str | None = None, details: object
     return {"error": {"code": code, "message": message, "field": field, "details": details}}
 
 
-def _page(request: Request, status: int, message: str) -> Response:
+def _page(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
     from govshare.web.templating import render
 
-    return render(request, "error.html", status_code=status, status=status, message=message)
+    response = render(request, "error.html", status_code=status, status=status, message=message)
+    response.headers.update(headers or {})
+    return response
 
 
 async def app_error(request: Request, exc: AppError) -> Response:
@@ -41,8 +43,8 @@ async def app_error(request: Request, exc: AppError) -> Response:
         if isinstance(exc, NotAuthenticated):
             step = "/login/second-factor" if exc.code == "second_factor_required" else "/login"
             return RedirectResponse(f"{step}?next={quote(request.url.path)}", status_code=303)
-        return _page(request, exc.status, exc.localized(lang))
-    # An error may name response headers, e.g. Retry-After on a 429.
+        # An error may name response headers, e.g. Retry-After on a 429.
+        return _page(request, exc.status, exc.localized(lang), getattr(exc, "headers", None))
     return JSONResponse(exc.envelope(lang), status_code=exc.status, headers=getattr(exc, "headers", None))
 
 
