@@ -36,6 +36,7 @@ from govshare.orgs.models import KeyRetirement, NodeKey
 
 SYSTEM = Actor.system("node-keys")
 ROTATION_REASONS = (KeyRetirement.ROTATED, KeyRetirement.COMPROMISED)
+_KEPT = "govshare.node_keys"
 
 
 def _retire(session: Session, actor: Actor, row: NodeKey, reason: KeyRetirement, note: str, at: datetime) -> None:
@@ -56,6 +57,9 @@ def sync(session: Session, actor: Actor = SYSTEM) -> NodeKey:
     """Record the keys on disk the table lacks and retire all but the one in use; returns it."""
     active = node_keypair()
     active_id = key_id(active.public_key, active.suite)
+    recorded = session.scalar(select(NodeKey).where(NodeKey.key_id == active_id))
+    if recorded is not None and recorded.valid_to is None:
+        return recorded  # the usual case, one indexed read: the history was settled when it was recorded
     known = {row.key_id: row for row in session.scalars(select(NodeKey))}
     for stored in stored_keys():
         kid = key_id(stored.public_key, stored.suite)
@@ -103,11 +107,18 @@ def history(session: Session, actor: Actor = SYSTEM) -> list[NodeKey]:
 
 
 def find(session: Session, kid: str) -> NodeKey | None:
-    """The key with this id, looking on disk once when the table does not know it yet."""
+    """The key with this id, looking on disk once when the table does not know it yet. Kept on
+    the session: verifying a batch of certificates reads each key once (a rotation in the same
+    session changes the same row object, so the kept one is never stale)."""
+    kept = session.info.setdefault(_KEPT, {})
+    if kid in kept:
+        return kept[kid]
     row = session.scalar(select(NodeKey).where(NodeKey.key_id == kid))
     if row is None:
         sync(session)
         row = session.scalar(select(NodeKey).where(NodeKey.key_id == kid))
+    if row is not None:
+        kept[kid] = row
     return row
 
 
