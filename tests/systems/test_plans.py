@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
@@ -22,11 +23,16 @@ def _system(client: TestClient, headers: dict[str, str], dept: int, name: str, *
     return response.json()["id"]
 
 
-def _serve_on_exchange(db: Database, code: str) -> None:
-    """The provider registers an interface for the resource on the exchange (its own service)."""
+def _serve_on_exchange(db: Database, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider registers an interface for the resource on the exchange (its own service),
+    at an address of the e-government extranet the node's outbound policy allows."""
     from govshare.catalog.resources import find_by_code
     from govshare.cli_support import operator, operator_principal
+    from govshare.core.config import reset_settings_cache
     from govshare.exchange import datasets
+
+    monkeypatch.setenv("GOVSHARE_POLICY__OUTBOUND__ALLOWED_NETWORKS", '["10.0.0.0/8"]')
+    reset_settings_cache()
 
     with db.session() as session:
         resource = find_by_code(session, operator_principal(), code)
@@ -35,11 +41,13 @@ def _serve_on_exchange(db: Database, code: str) -> None:
             operator_principal(),
             operator(),
             resource.id,
-            datasets.DatasetSettings(endpoint_url="https://hr.example.gov.cn/api/insured"),
+            datasets.DatasetSettings(endpoint_url="https://10.12.0.8/api/insured"),
         )
 
 
-def test_integration_list_progress_and_export(client: TestClient, world, db: Database) -> None:
+def test_integration_list_progress_and_export(
+    client: TestClient, world, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (code,) = catalog_resources(db, world.hr.id, "社会保险参保登记信息")
     officer = login(client, "hr.officer")
     big = _system(client, officer, world.hr.id, "人社一体化平台", resource_codes=[code])
@@ -75,7 +83,7 @@ def test_integration_list_progress_and_export(client: TestClient, world, db: Dat
     assert refused.status_code == 422 and "not on the exchange" in refused.json()["error"]["message"]
     assert client.get(f"/api/v1/systems/{big}").json()["system"]["exchange_connected"] is False
 
-    _serve_on_exchange(db, code)
+    _serve_on_exchange(db, code, monkeypatch)
     answer = client.get(f"/api/v1/systems/{big}").json()
     assert answer["system"]["exchange_connected"] is True and answer["exchange_evidence"] == [code]
     row = {i["system_id"]: i for i in client.get("/api/v1/systems/integration").json()}[big]
@@ -192,3 +200,45 @@ def test_department_exports_its_own_integration_list(client: TestClient, world) 
     )
     rows = list(load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert [r[2] for r in rows[2:]] == ["治安户籍旧系统"]
+
+
+def test_plans_list_asks_catalog_and_exchange_once_however_many_systems(
+    client: TestClient, world, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plans page lists every connect row: its look-ups are batched, not one per held code."""
+    from sqlalchemy import event
+
+    from govshare.cli_support import operator_principal
+    from govshare.systems import integration
+
+    codes = catalog_resources(db, world.hr.id, "参保登记", "缴费记录", "待遇发放", "就业登记")
+    officer = login(client, "hr.officer")
+    deadline = (today() + timedelta(days=30)).isoformat()
+
+    def add_connect_row(name: str, held: list[str]) -> None:
+        system = _system(client, officer, world.hr.id, name, resource_codes=held)
+        row = {"system_id": system, "action": "connect", "deadline": deadline}
+        assert client.post("/api/v1/systems/integration", headers=officer, json=row).status_code == 201
+
+    def statements_to_list() -> tuple[int, dict[str, bool]]:
+        count = [0]
+
+        def counted(*_: object) -> None:
+            count[0] += 1
+
+        event.listen(db.engine, "before_cursor_execute", counted)
+        try:
+            with db.session() as session:
+                rows = integration.list_items(session, operator_principal())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counted)
+        return count[0], {r["system_name"]: r["connected"] for r in rows}
+
+    add_connect_row("系统一", codes[:2])
+    one, _ = statements_to_list()
+    add_connect_row("系统二", codes[1:3])
+    add_connect_row("系统三", codes[2:])
+    _serve_on_exchange(db, codes[3], monkeypatch)
+    three, connected = statements_to_list()
+    assert three == one
+    assert connected == {"系统一": False, "系统二": False, "系统三": True}

@@ -49,6 +49,17 @@ def find_by_code(session: Session, principal: Principal, code: str) -> CatalogRe
     return get_resource(session, principal, resource.id)
 
 
+def find_by_codes(session: Session, principal: Principal, codes: list[str]) -> dict[str, CatalogResource]:
+    """The resources among `codes` this person may see, by code, in one query (lists that show
+    many held codes at once); codes absent from the answer are unknown or not visible."""
+    if not codes:
+        return {}
+    found = session.scalars(select(CatalogResource).where(CatalogResource.code.in_(set(codes))))
+    return {
+        r.code: r for r in found if r.published_version_id is not None or sees_drafts(principal, r)
+    }
+
+
 def visible_working(principal: Principal, resource: CatalogResource) -> ResourceVersion | None:
     return resource.working_version if sees_drafts(principal, resource) else None
 

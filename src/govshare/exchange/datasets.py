@@ -40,6 +40,14 @@ def find(session: Session, resource_id: int) -> Dataset | None:
     return session.scalar(select(Dataset).where(Dataset.resource_id == resource_id))
 
 
+def find_many(session: Session, resource_ids: list[int]) -> dict[int, Dataset]:
+    """The datasets behind several resources in one query, by resource id."""
+    if not resource_ids:
+        return {}
+    found = session.scalars(select(Dataset).where(Dataset.resource_id.in_(set(resource_ids))))
+    return {dataset.resource_id: dataset for dataset in found}
+
+
 def ensure(session: Session, resource: CatalogResource) -> Dataset:
     dataset = find(session, resource.id)
     if dataset is None:

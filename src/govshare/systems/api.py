@@ -80,6 +80,7 @@ def list_systems(
         session, caller.principal, department_id, state, network, q, page.limit, page.offset
     )
     links = exchange_link.Connections(session)
+    links.prefetch(rows)
     return Page(
         items=[_out(s, links) for s in rows],
         total=total,

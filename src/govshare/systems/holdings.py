@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from govshare.catalog.resources import current, find_by_code
+from govshare.catalog.resources import current, find_by_code, find_by_codes
 from govshare.core.auth import Principal
 from govshare.core.errors import InvalidInput, NotFound
 from govshare.systems.models import HeldResource, InformationSystem
@@ -65,6 +65,17 @@ class Resolver:
             except NotFound:
                 self.found[code] = Held(code)
         return self.found[code]
+
+    def prefetch(self, codes: Iterable[str]) -> None:
+        """Looks up every code not yet known in one query, so that a list of many systems does
+        not ask the catalog once per code."""
+        wanted = [c for c in normalise(codes) if c not in self.found]
+        resources = find_by_codes(self.session, self.principal, wanted)
+        for code in wanted:
+            resource = resources.get(code)
+            self.found[code] = (
+                Held(code, resource.id, resource.name or current(resource).name) if resource else Held(code)
+            )
 
     def unknown(self, codes: Iterable[str], held: Iterable[str] = ()) -> list[str]:
         """The codes that are neither in the catalog (for this person) nor already held."""

@@ -189,8 +189,9 @@ def list_items(
         query = query.where(IntegrationItem.department_id == department_id)
     rows = session.execute(
         query.order_by(IntegrationItem.department_id, IntegrationItem.deadline, IntegrationItem.id)
-    )
+    ).all()
     links = exchange_link.Connections(session)
+    links.prefetch([s for i, s, _ in rows if i.action == IntegrationAction.CONNECT])
     out = []
     for i, s, t in rows:
         progress, status = i.progress, i.status
