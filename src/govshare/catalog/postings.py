@@ -18,6 +18,7 @@ on the first search after a publication.
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,24 +82,26 @@ class TokenIndex:
         return mask
 
 
-def _postings(documents: list[tuple[np.ndarray, list[str]]]) -> Postings:
-    """Compressed rows from (positions, their documents' token texts) chunks, in position order."""
-    number: dict[str, int] = {}
+def _postings(documents: list[tuple[np.ndarray, list[str]]], size: int) -> Postings:
+    """Compressed rows from (positions, their documents' token texts) chunks."""
+    # A new token gets the next number as it is first looked up: in C, no Python per token.
+    number: defaultdict[str, int] = defaultdict()
+    number.default_factory = number.__len__
     codes, owners = [], []
     for positions, texts in documents:
         tokens = " ".join(texts).split()
-        for token in set(tokens).difference(number):
-            number[token] = len(number)
-        codes.append(np.fromiter(map(number.__getitem__, tokens), dtype=np.int32, count=len(tokens)))
+        codes.append(np.fromiter(map(number.__getitem__, tokens), dtype=np.int64, count=len(tokens)))
         counts = np.fromiter((t.count(" ") + 1 if t else 0 for t in texts), dtype=np.int64, count=len(texts))
         owners.append(np.repeat(positions, counts))
-    code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int32)
-    owner = np.concatenate(owners).astype(np.int32) if owners else np.zeros(0, dtype=np.int32)
-    # A stable sort by token keeps each token's positions in ascending (document) order.
-    order = np.argsort(code, kind="stable")
+    code = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    # One sort of (token, position) keys orders every token's positions; the keys are distinct
+    # (a document lists a token once), so an unstable sort is enough and cheaper than argsort.
+    key = code * max(size, 1) + owner
+    key.sort()
     starts = np.zeros(len(number) + 1, dtype=np.int64)
     np.cumsum(np.bincount(code, minlength=len(number)), out=starts[1:])
-    return Postings(number=number, starts=starts, positions=owner[order])
+    return Postings(number=dict(number), starts=starts, positions=(key % max(size, 1)).astype(np.int32))
 
 
 def _build(session: Session, generation: object, ids: np.ndarray) -> TokenIndex:
@@ -119,8 +122,8 @@ def _build(session: Session, generation: object, ids: np.ndarray) -> TokenIndex:
     return TokenIndex(
         generation=generation,
         size=len(ids),
-        text=_postings(text_chunks),
-        name=_postings(name_chunks),
+        text=_postings(text_chunks, len(ids)),
+        name=_postings(name_chunks, len(ids)),
     )
 
 
