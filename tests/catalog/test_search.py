@@ -198,3 +198,35 @@ def test_business_system_searches_with_a_catalog_token(client: TestClient, catal
         "/api/v1/catalog/resources", json=entry(), headers={"authorization": f"Bearer {token}"}
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("words", "matches"),
+    [(["信息"], True), (["户"], True), (["社会保险"], True), (["人口", "税务"], True),
+     (["驾驶证"], True), (["就业", "保险"], False), (["地质灾害"], False)],
+)
+def test_in_memory_index_agrees_with_the_backend_index(db, catalog, words: list[str], matches: bool) -> None:
+    """The search matches words in memory (postings.py); the backend's own full-text index
+    (FTS5 or tsvector, still used by the open-data portal) must find the same resources."""
+    from sqlalchemy import text
+
+    from govshare.catalog import facets, fulltext, postings, segment
+
+    query = [[segment.word_tokens(w)] for w in words]
+    with db.session() as session:
+        dialect = session.get_bind().dialect.name
+        idx = facets.index(session)
+        tokens = postings.index(session, idx.generation, idx.ids)
+        for in_name in (False, True):
+            found = session.execute(
+                text(fulltext.match_sql(dialect, in_name)), {"q": fulltext.query_text(dialect, query)}
+            ).scalar()
+            expected = sorted(int(i) for i in (found or "").split(",") if i)
+            assert sorted(int(i) for i in idx.ids[tokens.match(query, in_name)]) == expected
+        assert tokens.match(query).any() == matches
+
+
+def test_a_publication_reaches_the_in_memory_index(client: TestClient, catalog) -> None:
+    assert _search(client, q="地质灾害")["total"] == 0
+    publish(client, "police.officer", entry("地质灾害隐患点信息"))
+    assert _names(_search(client, q="地质灾害")) == {"地质灾害隐患点信息"}

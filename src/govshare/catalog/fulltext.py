@@ -7,8 +7,8 @@ alternatives does; an alternative matches when the document has all of its token
 are letters and digits only (segment.py), so quoting them is enough to keep operators and
 SQL typed by a user as plain text.
 
-One statement answers a search's full-text part in one round trip: the matching ids and,
-among them, those whose name matches (they rank first).
+The catalog's own search matches words in memory over the same tokens (postings.py); these
+indexes serve the open-data portal's search (match_sql) and are kept by the backends' triggers.
 """
 
 from __future__ import annotations
@@ -41,25 +41,6 @@ def match_sql(dialect: str, in_name: bool = False) -> str:
         return f"SELECT group_concat(rowid) FROM {table} WHERE {table} MATCH :q"
     column = "name_tsv" if in_name else "tsv"
     return f"SELECT string_agg(resource_id::text, ',') FROM catalog_search_tsv WHERE {column} @@ CAST(:q AS tsquery)"
-
-
-def search_sql(dialect: str) -> str:
-    """SELECT ids, name_ids: the matching ids and, among them, those whose name matches (they
-    rank first), each as one comma-separated text (fetching tens of thousands of rows one by one
-    costs more than the match), in one round trip. Each half is answered by its own index (the
-    name index is small); testing the name on every match instead reads every matching row's
-    name vector and costs twice as much on PostgreSQL."""
-    if dialect == "sqlite":
-        return (
-            "SELECT (SELECT group_concat(rowid) FROM catalog_fts WHERE catalog_fts MATCH :q), "
-            "(SELECT group_concat(rowid) FROM catalog_name_fts WHERE catalog_name_fts MATCH :q)"
-        )
-    return (
-        "SELECT (SELECT string_agg(resource_id::text, ',') FROM catalog_search_tsv "
-        "WHERE tsv @@ CAST(:q AS tsquery)), "
-        "(SELECT string_agg(resource_id::text, ',') FROM catalog_search_tsv "
-        "WHERE name_tsv @@ CAST(:q AS tsquery))"
-    )
 
 
 def query_text(dialect: str, query: Query) -> str:

@@ -1,6 +1,6 @@
 """Search over the published catalog: Chinese full text with synonyms, facets, filters, sorting,
-highlighted matches and paging. The same code runs on SQLite and PostgreSQL; fulltext.py holds
-the two lines in which they differ.
+highlighted matches and paging. The same code runs on SQLite and PostgreSQL: the words are
+matched in memory (postings.py) over the tokens both backends store.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from govshare.catalog import facets, fulltext, segment, synonyms
+from govshare.catalog import facets, postings, segment, synonyms
 from govshare.catalog.models import CatalogResource, ResourceVersion, SearchDocument
 from govshare.catalog.vocab import CatalogKind, ResourceFormat, ShareType, UpdateCycle, label
 from govshare.core.db import utcnow
@@ -112,22 +112,14 @@ def parse_query(session: Session, query: str, dictionary_generation: Any = None)
     return [[w, *terms.get(w, ())] for w in _segmented(query, segment.taught())]
 
 
-def _match(session: Session, terms: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted ids of the resources whose text has every word of the query, and of those whose
-    name has them: one statement (fulltext.search_sql)."""
-    dialect = session.get_bind().dialect.name
+def _match(
+    session: Session, idx: facets.FacetIndex, terms: list[list[str]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (in `idx`) of the resources whose text has every word of the query, and a mask
+    of those whose name has them: from the in-memory token index (postings.py)."""
+    tokens = postings.index(session, idx.generation, idx.ids)
     token_query = [[segment.word_tokens(alt) for alt in group] for group in terms]
-    found, in_name = session.execute(
-        text(fulltext.search_sql(dialect)), {"q": fulltext.query_text(dialect, token_query)}
-    ).one()
-    return _ids(found), _ids(in_name)
-
-
-def _ids(found: str | None) -> np.ndarray:
-    # numpy parses the text in C: tens of thousands of ids in a fraction of a millisecond.
-    if not found:
-        return np.zeros(0, dtype=np.int64)
-    return np.sort(np.fromstring(found, dtype=np.int64, sep=","))
+    return np.nonzero(tokens.match(token_query))[0], tokens.match(token_query, in_name=True)
 
 
 def _filtered(idx: facets.FacetIndex, pos: np.ndarray, f: Filters) -> np.ndarray:
@@ -199,12 +191,10 @@ def search(
     idx = facets.index(session, generation)
     scores = None
     if terms:
-        matched, in_name = _match(session, terms)
-        pos, _found = idx.locate(matched)
+        pos, in_name = _match(session, idx, terms)
         # Relevance: resources whose name has the words come first (the same order on both
         # backends, unlike their own ranking functions), then by code.
-        scores = np.zeros(len(idx.ids))
-        scores[idx.locate(in_name)[0]] = 1.0
+        scores = in_name.astype(np.float64)
     else:
         pos = idx.all_positions()
     pos = _filtered(idx, pos, filters)
