@@ -27,6 +27,11 @@ def _exchange_datasets() -> ModuleType | None:
     return part("exchange", "datasets") if "exchange" in CAPABILITIES else None
 
 
+def _serves(dataset: Any) -> bool:
+    """A resource is on the exchange when its dataset has a live version or an interface."""
+    return dataset is not None and (dataset.live_version_id is not None or bool(dataset.endpoint_url))
+
+
 class Connections:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -38,10 +43,7 @@ class Connections:
         if self.datasets is None:
             return False
         if resource_id not in self.served:
-            dataset: Any = self.datasets.find(self.session, resource_id)
-            self.served[resource_id] = dataset is not None and (
-                dataset.live_version_id is not None or bool(dataset.endpoint_url)
-            )
+            self.served[resource_id] = _serves(self.datasets.find(self.session, resource_id))
         return self.served[resource_id]
 
     def prefetch(self, systems: list[InformationSystem]) -> None:
@@ -54,10 +56,7 @@ class Connections:
         ids = {h.resource_id for h in map(self.resolve, codes) if h.resource_id is not None} - set(self.served)
         found = self.datasets.find_many(self.session, list(ids))
         for resource_id in ids:
-            dataset = found.get(resource_id)
-            self.served[resource_id] = dataset is not None and (
-                dataset.live_version_id is not None or bool(dataset.endpoint_url)
-            )
+            self.served[resource_id] = _serves(found.get(resource_id))
 
     def served_codes(self, system: InformationSystem) -> list[str]:
         """The held resources through which the system is on the exchange (the evidence)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from govshare.catalog.models import CatalogResource
 from govshare.catalog.resources import current, find_by_code, find_by_codes
 from govshare.core.auth import Principal
 from govshare.core.errors import InvalidInput, NotFound
@@ -48,6 +49,13 @@ def normalise(codes: Iterable[str]) -> list[str]:
     return list(seen)
 
 
+def _held(code: str, resource: CatalogResource | None) -> Held:
+    if resource is None:
+        return Held(code)
+    # the published name; a draft (visible to its own department) by its working name
+    return Held(code, resource.id, resource.name or current(resource).name)
+
+
 class Resolver:
     """Looks codes up in the catalog once per code (a page or an import asks many times)."""
 
@@ -59,11 +67,9 @@ class Resolver:
     def __call__(self, code: str) -> Held:
         if code not in self.found:
             try:
-                resource = find_by_code(self.session, self.principal, code)
-                # the published name; a draft (visible to its own department) by its working name
-                self.found[code] = Held(code, resource.id, resource.name or current(resource).name)
+                self.found[code] = _held(code, find_by_code(self.session, self.principal, code))
             except NotFound:
-                self.found[code] = Held(code)
+                self.found[code] = _held(code, None)
         return self.found[code]
 
     def prefetch(self, codes: Iterable[str]) -> None:
@@ -72,10 +78,7 @@ class Resolver:
         wanted = [c for c in normalise(codes) if c not in self.found]
         resources = find_by_codes(self.session, self.principal, wanted)
         for code in wanted:
-            resource = resources.get(code)
-            self.found[code] = (
-                Held(code, resource.id, resource.name or current(resource).name) if resource else Held(code)
-            )
+            self.found[code] = _held(code, resources.get(code))
 
     def unknown(self, codes: Iterable[str], held: Iterable[str] = ()) -> list[str]:
         """The codes that are neither in the catalog (for this person) nor already held."""
