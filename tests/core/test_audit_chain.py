@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from functools import partial
 
 import pytest
 from sqlalchemy import func, select, text
@@ -26,6 +28,30 @@ def _count(db: Database) -> int:
         return session.scalar(select(func.count()).select_from(AuditRecord)) or 0
 
 
+def _concurrently(*calls: Callable[[], object]) -> list[object]:
+    """Runs each call in its own thread, all at once; their results, or the first error."""
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], object]) -> None:
+        try:
+            results.append(call())
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    return results
+
+
+def _writers(db: Database, writers: int, writes: int, prefix: str) -> list[Callable[[], object]]:
+    return [partial(_write, db, writes, prefix=f"{prefix}{n}") for n in range(writers)]
+
+
 def _tamper(db: Database, sql: str) -> None:
     """What a DBA with direct access could do: drop the protection, then edit."""
     with db.engine.begin() as conn:
@@ -35,6 +61,35 @@ def _tamper(db: Database, sql: str) -> None:
         else:
             conn.exec_driver_sql("ALTER TABLE audit_record DISABLE TRIGGER audit_record_append_only")
         conn.exec_driver_sql(sql)
+
+
+def _leave_unsealed(db: Database, n: int, prefix: str) -> None:
+    """Writes `n` records for a sealer that has not run yet: as PostgreSQL writers do between
+    two rounds of the background sealer, and as SQLite writers did before they chained their
+    own records (a backlog left by an earlier version)."""
+    db.sealer = audit.BackgroundSealer(db)  # attached, never started
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(audit, "chains_at_commit", lambda dialect: False)
+            _write(db, n, prefix=prefix)
+    finally:
+        db.sealer = None
+
+
+def _assert_one_chain(db: Database, expected_records: int) -> None:
+    with db.session() as session:
+        report = verify_chain(session)
+        seqs = session.scalars(select(AuditRecord.seq).order_by(AuditRecord.seq)).all()
+        prevs = session.scalars(select(AuditRecord.prev_hash)).all()
+    assert report.ok and report.pending == 0, report
+    assert report.checked == expected_records == len(seqs)
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap, no repeat
+    assert len(set(prevs)) == len(prevs)  # no two records claim the same predecessor
+
+
+def _ids_in_seq_order(db: Database) -> list[int]:
+    with db.session() as session:
+        return list(session.scalars(select(AuditRecord.id).order_by(AuditRecord.seq)).all())
 
 
 def test_records_are_chained_and_verify(db: Database) -> None:
@@ -107,28 +162,8 @@ def test_swapped_records_are_detected(db: Database) -> None:
 
 def test_concurrent_writers_never_fork_the_chain(db: Database) -> None:
     before = _count(db)
-    errors: list[BaseException] = []
-
-    def worker(n: int) -> None:
-        try:
-            _write(db, 15, prefix=f"w{n}")
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert _count(db) == before + 8 * 15
-    with db.session() as session:
-        report = verify_chain(session)
-        seqs = session.scalars(select(AuditRecord.seq).order_by(AuditRecord.seq)).all()
-        prevs = session.scalars(select(AuditRecord.prev_hash)).all()
-    assert report.ok, report
-    assert seqs == list(range(1, len(seqs) + 1))
-    assert len(set(prevs)) == len(prevs)  # no two records claim the same predecessor
+    _concurrently(*_writers(db, 8, 15, prefix="w"))
+    _assert_one_chain(db, before + 8 * 15)
 
 
 def test_sm_suite_chains_with_sm3(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -161,54 +196,21 @@ def test_background_sealer_chains_what_commits_queue(db: Database) -> None:
 
 
 def test_unsealed_records_are_reported_as_pending(db: Database) -> None:
-    db.sealer = audit.BackgroundSealer(db)  # attached but never started: nothing seals
-    try:
-        _write(db, 3, prefix="waiting")
-        with db.session() as session:
-            report = verify_chain(session)
-        assert report.ok and report.pending == 3
-    finally:
-        db.sealer = None
+    _leave_unsealed(db, 3, prefix="waiting")
+    with db.session() as session:
+        report = verify_chain(session)
+    assert report.ok and report.pending == 3
     audit.seal_pending(db)
     with db.session() as session:
         assert verify_chain(session).pending == 0
 
 
 def test_sealing_is_the_only_update_allowed(db: Database) -> None:
-    db.sealer = audit.BackgroundSealer(db)
-    try:
-        _write(db, 1, prefix="unsealed")
-    finally:
-        db.sealer = None
+    _leave_unsealed(db, 1, prefix="unsealed")
     # Even before sealing, the content of a record cannot be changed.
     with pytest.raises((IntegrityError, DBAPIError)), db.engine.begin() as conn:
         conn.exec_driver_sql("UPDATE audit_record SET actor = 'mallory' WHERE seq IS NULL")
     assert audit.seal_pending(db) == 1
-
-
-def _leave_unsealed(db: Database, n: int, prefix: str) -> None:
-    """Writes `n` records with a sealer attached but never started, as between two rounds."""
-    db.sealer = audit.BackgroundSealer(db)
-    try:
-        _write(db, n, prefix=prefix)
-    finally:
-        db.sealer = None
-
-
-def _assert_one_chain(db: Database, expected_records: int) -> None:
-    with db.session() as session:
-        report = verify_chain(session)
-        seqs = session.scalars(select(AuditRecord.seq).order_by(AuditRecord.seq)).all()
-        prevs = session.scalars(select(AuditRecord.prev_hash)).all()
-    assert report.ok and report.pending == 0, report
-    assert report.checked == expected_records == len(seqs)
-    assert seqs == list(range(1, len(seqs) + 1))  # no gap, no repeat
-    assert len(set(prevs)) == len(prevs)  # no two records claim the same predecessor
-
-
-def _ids_in_seq_order(db: Database) -> list[int]:
-    with db.session() as session:
-        return list(session.scalars(select(AuditRecord.id).order_by(AuditRecord.seq)).all())
 
 
 def test_a_backlog_is_sealed_in_several_batches_in_order(db: Database) -> None:
@@ -232,22 +234,8 @@ def test_batches_continue_the_chain_across_seals(db: Database) -> None:
 def test_racing_sealers_seal_each_record_once(db: Database) -> None:
     before = _count(db)
     _leave_unsealed(db, 30, prefix="race")
-    sealed: list[int] = []
-    errors: list[BaseException] = []
-
-    def sealer() -> None:
-        try:
-            sealed.append(audit.seal_pending(db, batch=4))
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=sealer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    assert sum(sealed) == 30
+    sealed = _concurrently(*[partial(audit.seal_pending, db, batch=4)] * 4)
+    assert sum(sealed) == 30  # type: ignore[arg-type]
     _assert_one_chain(db, before + 30)
 
 
@@ -259,26 +247,59 @@ def test_concurrent_writers_and_background_sealers_never_fork_the_chain(db: Data
     db.sealer = woken
     woken.start()
     timed.start()
-    errors: list[BaseException] = []
-
-    def worker(n: int) -> None:
-        try:
-            _write(db, 15, prefix=f"bgw{n}")
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        _concurrently(*_writers(db, 8, 15, prefix="bgw"))
     finally:
         db.sealer = None
         woken.stop()
         timed.stop()
-    assert not errors, errors
     _assert_one_chain(db, before + 8 * 15)
+
+
+def test_writers_and_sealers_racing_over_a_backlog_never_fork_the_chain(db: Database) -> None:
+    """Eight writers (on SQLite each chaining its own record and any backlog, on PostgreSQL
+    each sealing after its commit) and two sealers, all over records left unsealed."""
+    before = _count(db)
+    _leave_unsealed(db, 30, prefix="backlog")
+    _concurrently(*_writers(db, 8, 10, prefix="rw"), *[partial(audit.seal_pending, db, batch=4)] * 2)
+    _assert_one_chain(db, before + 30 + 8 * 10)
+
+
+def test_sqlite_writers_chain_their_own_records(db: Database) -> None:
+    """On SQLite no sealer is needed: records are sealed when their transaction commits. On
+    PostgreSQL they wait for the sealer."""
+    db.sealer = audit.BackgroundSealer(db)  # attached, never started
+    try:
+        _write(db, 3, prefix="own")
+    finally:
+        db.sealer = None
+    with db.session() as session:
+        report = verify_chain(session)
+    assert report.ok
+    assert report.pending == (0 if db.backend == "sqlite" else 3)
+    audit.seal_pending(db)
+    _assert_one_chain(db, _count(db))
+
+
+def test_a_backlog_is_chained_before_the_next_writers_records(db: Database) -> None:
+    before = _count(db)
+    _leave_unsealed(db, 3, prefix="backlog")
+    _write(db, 2, prefix="next")
+    _assert_one_chain(db, before + 5)
+    ids = _ids_in_seq_order(db)
+    assert ids == sorted(ids)  # the chain keeps commit order
+
+
+def test_a_failed_commit_leaves_neither_record_nor_moved_head(db: Database) -> None:
+    _write(db, 2, prefix="before")
+    before = _count(db)
+    with pytest.raises(IntegrityError), db.session() as session:
+        audit.record(session, ACTOR, "test.doomed")
+        # Flushed at commit after the record was written (and, on SQLite, chained): fails.
+        session.add(audit.AuditHead(id=1, seq=0, hash=audit.GENESIS))
+    assert _count(db) == before
+    _write(db, 1, prefix="after")
+    _assert_one_chain(db, before + 1)
 
 
 def test_sealed_records_cannot_be_sealed_again(db: Database) -> None:
@@ -299,13 +320,18 @@ def test_sm3_and_sha256_records_share_one_chain(db: Database, monkeypatch: pytes
 
     _leave_unsealed(db, 2, prefix="intl")
     audit.seal_pending(db)
+    _write(db, 1, prefix="intl")  # on SQLite chained by its writer
     monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", "sm")
     reset_settings_cache()
     _leave_unsealed(db, 3, prefix="sm")
     audit.seal_pending(db, batch=2)
+    _write(db, 1, prefix="sm")
+    monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", "intl")
+    reset_settings_cache()
+    _write(db, 1, prefix="intl")
     with db.session() as session:
         algs = session.scalars(select(AuditRecord.alg).order_by(AuditRecord.seq)).all()
-    assert algs[-5:] == ["sha256", "sha256", "sm3", "sm3", "sm3"]
+    assert algs[-8:] == ["sha256"] * 3 + ["sm3"] * 4 + ["sha256"]
     _assert_one_chain(db, _count(db))
 
 

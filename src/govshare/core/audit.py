@@ -1,15 +1,19 @@
 """The tamper-evident audit chain (等保 2.0 安全审计).
 
-Two steps, so that auditing costs little and the chain never forks:
+Service code calls `record(session, ...)`; the record is written in the same transaction as
+the change it describes (at commit), so a change and its record commit or roll back together.
+Each record gets its place in the chain (`seq`) and a hash over its content and the previous
+record's hash, in commit order, and the chain never forks. Where that happens depends on
+the database (`chains_at_commit`):
 
-1. **Record** — service code calls `record(session, ...)`; the record is inserted in the same
-   transaction as the change it describes (one statement at commit), so a change and its
-   record commit or roll back together. No lock is taken.
-2. **Seal** — `seal_pending(db)` takes the records nobody has chained yet, in insertion
-   order, under a lock on the single `audit_head` row, and gives each its place in the chain
-   (`seq`) and a hash over its content and the previous record's hash. Sealing runs right
-   after each audited commit (`inline`, the default for the CLI and scripts) or in a
-   background thread that batches many commits (`background`, used by the web app).
+- **SQLite: in the writer's transaction.** The writer already holds the database's only write
+  lock, so it reads the head, hashes and inserts its records sealed, and moves the head, at no
+  cost in contention. No sealer is needed.
+- **PostgreSQL: sealed after commit.** Writers run side by side and insert their records
+  unsealed, taking no lock; `seal_pending(db)` then chains the records nobody has chained yet,
+  in insertion order, under a lock on the single `audit_head` row. Sealing runs right after
+  each audited commit (`inline`, the default for the CLI and scripts) or in a background
+  thread that batches many commits (`background`, used by the web app).
 
 An edited, deleted or reordered sealed record breaks the chain from that point, and
 `audit_head` keeps the last sequence number and hash so removing the newest records is
@@ -24,7 +28,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -95,6 +99,8 @@ CONTENT_COLUMNS = (
 )
 CHAINED_COLUMNS = (*CONTENT_COLUMNS, "seq", "alg", "prev_hash")
 INSERT_COLUMNS = CONTENT_COLUMNS[1:]  # the database gives the id
+SEALED_COLUMNS = (*CONTENT_COLUMNS, "seq", "alg", "prev_hash", "hash")  # a record chained at commit
+SEAL_BATCH = 5000
 
 
 # --- who did it ---------------------------------------------------------------------------
@@ -165,35 +171,50 @@ def record(
     )
 
 
+def chains_at_commit(dialect: Any) -> bool:
+    """Whether writers chain their own records before they commit, instead of a sealer after.
+
+    On SQLite a writer holds the database's only write lock for its whole transaction
+    (`BEGIN IMMEDIATE`, core/db.py), so reading the head, hashing and inserting the record
+    sealed there cannot fork and makes nobody wait who would not wait anyway; a sealer would
+    be one more contender for that lock. On PostgreSQL writers run side by side: chaining in
+    their transactions would queue them all on the head row, so a sealer chains after commit."""
+    return dialect.name == "sqlite"
+
+
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
     pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
-    if pending:
-        _insert_records(session, pending)
+    if not pending:
+        return
+    connection = session.connection()
+    if chains_at_commit(connection.dialect):
+        _chain_at_commit(connection, pending)
+    else:
+        _insert_records(connection, pending)
         session.info[WROTE_KEY] = True
 
 
 @dataclass(frozen=True)
 class _RawInsert:
-    """The record INSERT for one dialect, positional, with the bind conversions it needs
+    """A record INSERT for one dialect, positional, with the bind conversions it needs
     (only `at` has one on either driver, but the column types decide, not this code)."""
 
     sql: str
     converters: tuple[tuple[int, Any], ...]  # (position, conversion) where there is one
 
     @classmethod
-    def for_dialect(cls, dialect: Any) -> _RawInsert:
+    def for_dialect(cls, dialect: Any, columns: tuple[str, ...]) -> _RawInsert:
         mark = "%s" if dialect.name == "postgresql" else "?"
-        marks = ", ".join([mark] * len(INSERT_COLUMNS))
-        sql = f"INSERT INTO audit_record ({', '.join(INSERT_COLUMNS)}) VALUES ({marks})"
+        marks = ", ".join([mark] * len(columns))
+        sql = f"INSERT INTO audit_record ({', '.join(columns)}) VALUES ({marks})"
         converters = tuple(
-            (position, conv) for position, name in enumerate(INSERT_COLUMNS)
+            (position, conv) for position, name in enumerate(columns)
             if (conv := _RECORD.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None
         )
         return cls(sql, converters)
 
-    def params(self, item: _Pending) -> tuple[Any, ...]:
-        values = item.values()
+    def params(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         if not self.converters:
             return values
         converted = list(values)
@@ -201,27 +222,68 @@ class _RawInsert:
             converted[position] = conv(converted[position])
         return tuple(converted)
 
+    def run(self, cursor: Any, rows: list[tuple[Any, ...]]) -> None:
+        if len(rows) == 1:  # the usual case; executemany would set up a pipeline for one row
+            cursor.execute(self.sql, self.params(rows[0]))
+        else:
+            cursor.executemany(self.sql, [self.params(row) for row in rows])
 
-_RAW_INSERTS: dict[str, _RawInsert] = {}
+
+_RAW_INSERTS: dict[tuple[str, tuple[str, ...]], _RawInsert] = {}
 
 
-def _insert_records(session: Session, pending: list[_Pending]) -> None:
-    """Inserts on the transaction's DB-API connection. This runs in every audited
-    transaction; going through the driver directly keeps it to a few microseconds instead
-    of a full SQLAlchemy execution (measured in bench/audit_chain.py)."""
-    connection = session.connection()
-    dialect = connection.dialect
-    raw = _RAW_INSERTS.get(dialect.name)
-    if raw is None:
-        raw = _RAW_INSERTS[dialect.name] = _RawInsert.for_dialect(dialect)
+def _raw_insert(dialect: Any, columns: tuple[str, ...]) -> _RawInsert:
+    found = _RAW_INSERTS.get((dialect.name, columns))
+    if found is None:
+        found = _RAW_INSERTS[dialect.name, columns] = _RawInsert.for_dialect(dialect, columns)
+    return found
+
+
+def _insert_records(connection: Any, pending: list[_Pending]) -> None:
+    """Inserts unsealed records on the transaction's DB-API connection. This runs in every
+    audited transaction; going through the driver directly keeps it to a few microseconds
+    instead of a full SQLAlchemy execution (measured in bench/audit_chain.py)."""
+    insert = _raw_insert(connection.dialect, INSERT_COLUMNS)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        if len(pending) == 1:  # the usual case; executemany would set up a pipeline for one row
-            cursor.execute(raw.sql, raw.params(pending[0]))
-        else:
-            cursor.executemany(raw.sql, [raw.params(item) for item in pending])
+        insert.run(cursor, [item.values() for item in pending])
     finally:
         cursor.close()
+
+
+def _chain_at_commit(connection: Any, pending: list[_Pending]) -> None:
+    """Inserts the records already chained, and moves the head, in the writer's transaction,
+    which holds the write lock (see `chains_at_commit`). The ids are given here because the
+    hash covers them: under the lock the next ids are the database's own next ones."""
+    sql = _seal_statements(connection.dialect)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        seq, prev, last_id = _append_point(cursor, sql)
+        ids = range(last_id + 1, last_id + 1 + len(pending))
+        alg = _hash_alg()
+        links = _chain((dict(zip(CONTENT_COLUMNS, (rid, *item.values()), strict=True))
+                        for rid, item in zip(ids, pending, strict=True)), seq, prev, alg)
+        rows = [(rid, *item.values(), s, alg, p, h) for item, (rid, s, p, h) in zip(pending, links, strict=True)]
+        _raw_insert(connection.dialect, SEALED_COLUMNS).run(cursor, rows)
+        cursor.execute(sql.move_head, (links[-1][1], links[-1][3]))
+    finally:
+        cursor.close()
+
+
+def _append_point(cursor: Any, sql: _SealStatements) -> tuple[int, int, str]:
+    """(last sequence number, last hash, last record id) for a writer that holds the lock.
+    Records an earlier version left unsealed are chained first, so the chain keeps the order
+    in which records were committed."""
+    while True:
+        cursor.execute(sql.append_point)
+        row = cursor.fetchone()
+        if row is None:  # first record ever
+            cursor.execute(sql.create_head, (GENESIS,))
+            continue
+        seq, prev, last_id, backlog = row
+        if not backlog:
+            return seq, prev, last_id or 0
+        _seal_with(cursor, sql, SEAL_BATCH, own_transaction=False)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -284,6 +346,7 @@ class _SealStatements:
     unsealed: str
     chain: str
     move_head: str | None  # None where `chain` moves the head itself
+    append_point: str | None  # where writers chain at commit: head, last id, whether any are unsealed
     converters: tuple[Any, ...]  # result conversion of each content column, as the ORM does it
 
     @classmethod
@@ -310,6 +373,7 @@ class _SealStatements:
                 " WHERE r.id = v.id AND r.seq IS NULL RETURNING r.id)"
                 " UPDATE audit_head SET seq = %s, hash = %s WHERE id = 1 AND (SELECT count(*) FROM chained) = %s",
                 move_head=None,
+                append_point=None,
                 converters=converters,
             )
         lock_head = "SELECT seq, hash FROM audit_head WHERE id = 1"  # BEGIN IMMEDIATE holds the lock
@@ -320,6 +384,8 @@ class _SealStatements:
             unsealed=unsealed.format("?"),
             chain="UPDATE audit_record SET seq = ?, alg = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL",
             move_head="UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1",
+            append_point="SELECT h.seq, h.hash, (SELECT max(id) FROM audit_record),"
+            " EXISTS (SELECT 1 FROM audit_record WHERE seq IS NULL) FROM audit_head AS h WHERE h.id = 1",
             converters=converters,
         )
 
@@ -347,14 +413,12 @@ def _lock_head(cursor: Any, sql: _SealStatements, own_transaction: bool) -> tupl
     return row[0], row[1]
 
 
-def _chain(rows: list[tuple[Any, ...]], sql: _SealStatements, seq: int, prev: str,
-           alg: str) -> list[tuple[int, int, str, str]]:
-    """(id, seq, prev_hash, hash) for each unsealed row, continuing the chain at (seq, prev)."""
+def _chain(records: Iterable[dict[str, Any]], seq: int, prev: str, alg: str) -> list[tuple[int, int, str, str]]:
+    """(id, seq, prev_hash, hash) for each record (its content fields), continuing the chain
+    at (seq, prev)."""
     hasher = HASHERS[alg]
     links = []
-    for raw in rows:
-        fields = {name: conv(value) if conv else value
-                  for name, value, conv in zip(CONTENT_COLUMNS, raw, sql.converters, strict=True)}
+    for fields in records:
         seq += 1
         fields.update(seq=seq, alg=alg, prev_hash=prev)
         digest = hasher(_canonical(fields))
@@ -363,43 +427,49 @@ def _chain(rows: list[tuple[Any, ...]], sql: _SealStatements, seq: int, prev: st
     return links
 
 
+def _seal_with(cursor: Any, sql: _SealStatements, limit: int, own_transaction: bool) -> int:
+    """Chains up to `limit` unsealed records in insertion order, on a DB-API cursor in a
+    transaction. The head is locked before the unsealed records are read, so that each
+    statement sees every record sealed before it got the lock: a combined statement would
+    read with a snapshot taken before waiting for the lock, and fork."""
+    seq, prev = _lock_head(cursor, sql, own_transaction)
+    cursor.execute(sql.unsealed, (limit,))
+    rows = cursor.fetchall()
+    if not rows:
+        return 0
+    alg = _hash_alg()
+    links = _chain(({name: conv(value) if conv else value
+                     for name, value, conv in zip(CONTENT_COLUMNS, raw, sql.converters, strict=True)}
+                    for raw in rows), seq, prev, alg)
+    last_seq, last_hash = links[-1][1], links[-1][3]
+    if sql.move_head is None:
+        ids, seqs, prevs, hashes = (list(column) for column in zip(*links, strict=True))
+        cursor.execute(sql.chain, (alg, ids, seqs, prevs, hashes, last_seq, last_hash, len(links)))
+        chained = cursor.rowcount == 1
+    else:
+        cursor.executemany(sql.chain, [(s, alg, p, h, rid) for rid, s, p, h in links])
+        chained = cursor.rowcount == len(links)
+        cursor.execute(sql.move_head, (last_seq, last_hash))
+    if not chained:  # cannot happen under the head lock; refuse rather than fork
+        raise RuntimeError("audit records changed while being sealed; nothing was sealed")
+    return len(links)
+
+
 def _seal_on(connection: Any, limit: int, own_transaction: bool) -> int:
-    """Chains up to `limit` unsealed records on `connection` (a SQLAlchemy Connection in a
-    transaction), in insertion order. The head is locked before the unsealed records are
-    read, so that each statement sees every record sealed before it got the lock: a combined
-    statement would read with a snapshot taken before waiting for the lock, and fork."""
-    sql = _seal_statements(connection.dialect)
+    """`_seal_with` on a SQLAlchemy Connection in a transaction."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        seq, prev = _lock_head(cursor, sql, own_transaction)
-        cursor.execute(sql.unsealed, (limit,))
-        rows = cursor.fetchall()
-        if not rows:
-            return 0
-        alg = _hash_alg()
-        links = _chain(rows, sql, seq, prev, alg)
-        last_seq, last_hash = links[-1][1], links[-1][3]
-        if sql.move_head is None:
-            ids, seqs, prevs, hashes = (list(column) for column in zip(*links, strict=True))
-            cursor.execute(sql.chain, (alg, ids, seqs, prevs, hashes, last_seq, last_hash, len(links)))
-            chained = cursor.rowcount == 1
-        else:
-            cursor.executemany(sql.chain, [(s, alg, p, h, rid) for rid, s, p, h in links])
-            chained = cursor.rowcount == len(links)
-            cursor.execute(sql.move_head, (last_seq, last_hash))
-        if not chained:  # cannot happen under the head lock; refuse rather than fork
-            raise RuntimeError("audit records changed while being sealed; nothing was sealed")
-        return len(links)
+        return _seal_with(cursor, _seal_statements(connection.dialect), limit, own_transaction)
     finally:
         cursor.close()
 
 
-def seal_batch(session: Session, limit: int = 5000) -> int:
+def seal_batch(session: Session, limit: int = SEAL_BATCH) -> int:
     """Chains up to `limit` unsealed records in insertion order, in `session`'s transaction."""
     return _seal_on(session.connection(), limit, own_transaction=False)
 
 
-def seal_pending(db: Database, batch: int = 5000) -> int:
+def seal_pending(db: Database, batch: int = SEAL_BATCH) -> int:
     """Seals everything committed so far. Safe to run from any number of processes."""
     total = 0
     with db.engine.connect() as connection:
@@ -427,6 +497,11 @@ class BackgroundSealer:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        if chains_at_commit(self.db.engine.dialect):
+            # Writers chain their own records: a sealer would only contend for the write
+            # lock. A backlog an earlier version left is chained here, or by the next writer.
+            seal_pending(self.db)
+            return
         self._thread = threading.Thread(target=self._run, name="audit-sealer", daemon=True)
         self._thread.start()
 
