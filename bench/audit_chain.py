@@ -3,20 +3,25 @@
 A "write" is what every govshare service function does: one transaction that adds one
 mapped object through the ORM session and commits. The audited variant adds one chained
 audit record in the same transaction.
-Measured with 1 and 8 concurrent writers on SQLite and PostgreSQL, with the background sealer
-the web app runs (the clock stops when every record is chained); afterwards the chain is
-verified (it must never fork, and nothing may be left pending). Target: audit cost ≤ 1.5×
-a plain write, i.e. the audited variant takes at most 1.5 times as long for the same writes.
+Measured with 1 and 8 concurrent writers on SQLite and PostgreSQL, set up as the web app is:
+a background sealer attached (on PostgreSQL it chains the records after commit; on SQLite
+writers chain their own at commit and it has nothing to do). The clock stops when every
+record is chained; afterwards the chain is verified (it must never fork, and nothing may be
+left pending). Target: audit cost ≤ 1.5× a plain write, i.e. the audited variant takes at
+most 1.5 times as long for the same writes. The CPU cost (all threads) is printed beside
+it: what the audit adds in work, which load on a shared machine does not move much.
 
-    python bench/audit_chain.py [--quick] [--writes N] [--backends sqlite,postgresql]
+    python bench/audit_chain.py [--quick] [--writes N] [--rounds R] [--backends sqlite,postgresql]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -52,13 +57,22 @@ def _write(db: Database, n: int, audited: bool, worker: int) -> None:
                 audit.record(session, ACTOR, "bench.write", object_type="bench_item", object_id=i)
 
 
-def _rate(db: Database, writes: int, writers: int, audited: bool) -> float:
-    """Writes per second; for audited writes the clock stops only once every record is
-    sealed into the chain, so the sealer's work is counted in full."""
+@dataclass
+class _Spent:
+    """Wall-clock and CPU seconds (all threads of this process) of one variant's writes."""
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+
+def _run(db: Database, writes: int, writers: int, audited: bool) -> _Spent:
+    """Time and CPU of `writes` writes; for audited writes the clock stops only once every
+    record is chained (after the sealer's last round where there is one), so chaining's work
+    is counted in full."""
     per_writer = writes // writers
     threads = [threading.Thread(target=_write, args=(db, per_writer, audited, w)) for w in range(writers)]
     sealer = BackgroundSealer(db) if audited else None
-    start = time.perf_counter()
+    cpu, start = time.process_time(), time.perf_counter()
     if sealer is not None:
         db.sealer = sealer  # as in the web app: commits wake a sealer that chains in batches
         sealer.start()
@@ -69,34 +83,34 @@ def _rate(db: Database, writes: int, writers: int, audited: bool) -> float:
     if sealer is not None:
         db.sealer = None
         sealer.stop()  # seals whatever is left
-    return per_writer * writers / (time.perf_counter() - start)
+    return _Spent(time.perf_counter() - start, time.process_time() - cpu)
 
 
-def _time(db: Database, writes: int, writers: int, audited: bool) -> float:
-    return writes / _rate(db, writes, writers, audited)
+def _compare(db: Database, writes: int, writers: int, rounds: int) -> dict:
+    """Rounds of one plain and one audited run back to back, each variant going first in
+    turn. The cost is the median of the rounds' ratios: on a shared machine a burst of load
+    lands on one run of a round, and the median leaves that round out where a total would
+    carry it. The CPU ratio, over all rounds, is what the audit adds in work, whatever the load."""
+    plain, audited, ratios = _Spent(), _Spent(), []
+    for i in range(rounds):
+        first, second = (True, False) if i % 2 else (False, True)
+        runs = {first: _run(db, writes, writers, first), second: _run(db, writes, writers, second)}
+        ratios.append(runs[True].wall / runs[False].wall)
+        for total, run in ((plain, runs[False]), (audited, runs[True])):
+            total.wall += run.wall
+            total.cpu += run.cpu
+    done = (writes // writers) * writers * rounds
+    return {"writers": writers, "plain_per_s": done / plain.wall, "audited_per_s": done / audited.wall,
+            "cost": statistics.median(ratios), "spread": (min(ratios), max(ratios)),
+            "cpu_cost": audited.cpu / plain.cpu}
 
 
 def run(backend: str, writes: int, rounds: int) -> list[dict]:
-    rows = []
     with scratch_database(backend) as db:
         scratch.create_all(db.engine)
-        _rate(db, 50, 1, True)  # warm-up: connections, caches
-        _rate(db, 50, 1, False)
-        for writers in (1, 8):
-            # Several short rounds, the two variants alternating and each going first in turn,
-            # so that drift in the machine's load hits both alike; the cost compares the
-            # total time of each variant over the same number of writes.
-            plain = audited = 0.0
-            for i in range(rounds):
-                if i % 2:
-                    audited += _time(db, writes, writers, audited=True)
-                    plain += _time(db, writes, writers, audited=False)
-                else:
-                    plain += _time(db, writes, writers, audited=False)
-                    audited += _time(db, writes, writers, audited=True)
-            done = writes * rounds
-            rows.append({"backend": backend, "writers": writers, "plain_per_s": done / plain,
-                         "audited_per_s": done / audited, "cost": audited / plain})
+        _run(db, 50, 1, True)  # warm-up: connections, caches
+        _run(db, 50, 1, False)
+        rows = [{"backend": backend, **_compare(db, writes, writers, rounds)} for writers in (1, 8)]
         with db.session() as session:
             report = verify_chain(session)
         for row in rows:
@@ -108,16 +122,20 @@ def run(backend: str, writes: int, rounds: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute")
-    parser.add_argument("--writes", type=int, default=None, help="writes per measurement")
+    parser.add_argument("--writes", type=int, default=None, help="writes per run")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of one plain and one audited run")
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
-    writes = args.writes or (200 if args.quick else 500)
-    rounds = 2 if args.quick else 4
+    writes = args.writes or (100 if args.quick else 500)
+    rounds = args.rounds or (6 if args.quick else 8)
     rows = [row for backend in args.backends.split(",") for row in run(backend, writes, rounds)]
-    print(f"{'backend':<11} {'writers':>7} {'plain/s':>9} {'audited/s':>10} {'cost':>6} chain")
+    print(f"{'backend':<11} {'writers':>7} {'plain/s':>9} {'audited/s':>10} {'cost':>6} {'rounds':>11} "
+          f"{'cpu cost':>8} chain")
     for r in rows:
+        low, high = r["spread"]
         print(f"{r['backend']:<11} {r['writers']:>7} {r['plain_per_s']:>9.0f} {r['audited_per_s']:>10.0f} "
-              f"{r['cost']:>6.2f} {'ok' if r['chain_ok'] else 'FORKED/BROKEN'} ({r['records']} records)")
+              f"{r['cost']:>6.2f} {low:>5.2f}–{high:<5.2f} {r['cpu_cost']:>8.2f} "
+              f"{'ok' if r['chain_ok'] else 'FORKED/BROKEN'} ({r['records']} records)")
     worst = max(rows, key=lambda r: r["cost"])
     met = worst["cost"] <= 1.5 and all(r["chain_ok"] for r in rows)
     result_line("audit_chain", "audited_writes_per_s(worst)", worst["audited_per_s"], worst["plain_per_s"],
