@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from functools import partial
 
 import pytest
@@ -347,3 +348,16 @@ def test_seal_batch_joins_the_callers_transaction(db: Database) -> None:
         assert verify_chain(session).pending == 3
         assert audit.seal_batch(session) == 3
     _assert_one_chain(db, before + 3)
+
+
+def test_the_chain_format_does_not_change() -> None:
+    """Records sealed by any earlier version must still verify: the canonical form and both
+    hashes of a fixed record are pinned."""
+    fields = {"id": 7, "at": datetime(2026, 3, 1, 8, 30, 15, 123456, tzinfo=UTC), "actor": "张三",
+              "actor_user_id": 3, "department_id": 2, "client_id": None, "action": "access.grant",
+              "object_type": "grant", "object_id": "42", "outcome": "success", "purpose": "低保资格核查",
+              "source_ip": "10.0.0.8", "details": '{"items":["姓名","身份证号"]}', "seq": 5, "alg": "sha256",
+              "prev_hash": "ab" * 32}
+    assert audit.compute_hash(fields) == "10f498294610940cd28bb904d046377217a6695b41a8e6a915687d9069f9d311"
+    assert audit.compute_hash({**fields, "alg": "sm3"}) == (
+        "dd052deffe27564fdd7463a167b6ab0b43b3bba224435355dcdead6a92616c28")

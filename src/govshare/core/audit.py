@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from govshare.core.config import get_settings
 from govshare.core.db import Base, UTCDateTime, utcnow
 from govshare.core.masking import mask_structure
 
@@ -48,6 +49,7 @@ WROTE_KEY = "govshare.audit.wrote"
 BIG_ID = BigInteger().with_variant(Integer, "sqlite")
 
 log = logging.getLogger("govshare.audit")
+_DETAILS_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=str).encode  # see _CANONICAL_JSON
 
 
 class AuditRecord(Base):
@@ -142,7 +144,7 @@ class _Pending:
         return (
             self.at, actor.name, actor.user_id, actor.department_id, actor.client_id, self.action,
             self.object_type, self.object_id, self.outcome, self.purpose, actor.source_ip,
-            json.dumps(self.details, ensure_ascii=False, sort_keys=True, default=str),
+            _DETAILS_JSON(self.details),
         )
 
 
@@ -261,9 +263,10 @@ def _chain_at_commit(connection: Any, pending: list[_Pending]) -> None:
         seq, prev, last_id = _append_point(cursor, sql)
         ids = range(last_id + 1, last_id + 1 + len(pending))
         alg = _hash_alg()
-        links = _chain((dict(zip(CONTENT_COLUMNS, (rid, *item.values()), strict=True))
-                        for rid, item in zip(ids, pending, strict=True)), seq, prev, alg)
-        rows = [(rid, *item.values(), s, alg, p, h) for item, (rid, s, p, h) in zip(pending, links, strict=True)]
+        contents = [item.values() for item in pending]
+        links = _chain((dict(zip(CONTENT_COLUMNS, (rid, *content), strict=True))
+                        for rid, content in zip(ids, contents, strict=True)), seq, prev, alg)
+        rows = [(rid, *content, s, alg, p, h) for content, (rid, s, p, h) in zip(contents, links, strict=True)]
         _raw_insert(connection.dialect, SEALED_COLUMNS).run(cursor, rows)
         cursor.execute(sql.move_head, (links[-1][1], links[-1][3]))
     finally:
@@ -312,13 +315,16 @@ HASHERS = {
     "sm3": _sm3_hex,
 }
 SUITE_HASH = {"intl": "sha256", "sm": "sm3"}
+# One encoder each, made once: json.dumps builds a new encoder on every call with options,
+# and these run for every record. Their output is byte for byte that of json.dumps.
+_CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
 
 
 def _canonical(fields: Mapping[str, Any]) -> bytes:
     """What a record's hash covers: its content and its place in the chain."""
     body = {name: fields[name] for name in CHAINED_COLUMNS}
     body["at"] = fields["at"].isoformat(timespec="microseconds")
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return _CANONICAL_JSON(body).encode()
 
 
 def compute_hash(fields: Mapping[str, Any]) -> str:
@@ -326,9 +332,7 @@ def compute_hash(fields: Mapping[str, Any]) -> str:
 
 
 def _hash_alg() -> str:
-    from govshare.core.config import get_settings
-
-    return SUITE_HASH[get_settings().crypto_suite.value]
+    return SUITE_HASH[get_settings().crypto_suite]
 
 
 # --- sealing ------------------------------------------------------------------------------
