@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     writes = args.writes or (100 if args.quick else 500)
-    rounds = args.rounds or (6 if args.quick else 8)
+    rounds = args.rounds or (10 if args.quick else 8)
     rows = [row for backend in args.backends.split(",") for row in run(backend, writes, rounds)]
     print(f"{'backend':<11} {'writers':>7} {'plain/s':>9} {'audited/s':>10} {'cost':>6} {'rounds':>11} "
           f"{'cpu cost':>8} chain")
