@@ -180,7 +180,9 @@ def chains_at_commit(dialect: Any) -> bool:
     (`BEGIN IMMEDIATE`, core/db.py), so reading the head, hashing and inserting the record
     sealed there cannot fork and makes nobody wait who would not wait anyway; a sealer would
     be one more contender for that lock. On PostgreSQL writers run side by side: chaining in
-    their transactions would queue them all on the head row, so a sealer chains after commit."""
+    their transactions would queue them all on the head row, so a sealer chains after commit.
+    (A SQLite transaction opened without the lock cannot fork either: SQLite refuses its first
+    write with "database is locked" if another writer committed since it read the head.)"""
     return dialect.name == "sqlite"
 
 
@@ -273,7 +275,7 @@ def _chain_at_commit(connection: Any, pending: list[_Pending]) -> None:
         cursor.close()
 
 
-def _append_point(cursor: Any, sql: _SealStatements) -> tuple[int, int, str]:
+def _append_point(cursor: Any, sql: _SealStatements) -> tuple[int, str, int]:
     """(last sequence number, last hash, last record id) for a writer that holds the lock.
     Records an earlier version left unsealed are chained first, so the chain keeps the order
     in which records were committed."""
