@@ -98,6 +98,27 @@ def test_upsert_keeps_other_rows_and_feeds_changes(client: TestClient, world, db
     assert later["changes"] == [] and later["next_cursor"] == feed["next_cursor"]
 
 
+def test_key_collation_makes_the_key_index_and_an_older_table_still_compares(
+        client: TestClient, world, db: Database, tmp_path: Path) -> None:
+    """PostgreSQL: the key column is in the C collation (a byte sort for its index); a version
+    whose table predates that (the database default) still feeds an upsert and the change feed:
+    equality of text under two deterministic collations is byte equality, and PostgreSQL allows it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("collations are PostgreSQL's")
+    resource = publish_resource(client)
+    first = load_rows(db, resource.id, write_csv(tmp_path / "a.csv", [person(i) for i in range(10)]),
+                      keys=["公民身份号码"])
+    with db.engine.begin() as conn:
+        collation = conn.exec_driver_sql(
+            "SELECT collation_name FROM information_schema.columns WHERE table_name = %s AND column_name = 'c0'",
+            (first.table_name,)).scalar_one()
+        conn.exec_driver_sql(f'ALTER TABLE "{first.table_name}" ALTER COLUMN c0 TYPE text COLLATE "default"')
+    assert collation == "C"
+    changed = person(2) | {"参保状态": "03"}
+    version = load_rows(db, resource.id, write_csv(tmp_path / "b.csv", [changed, person(10)]), mode=LoadMode.UPSERT)
+    assert version.status.value == "live" and version.rows_live == 11 and version.changes == 2
+
+
 def test_failed_load_leaves_previous_version_and_can_be_retried(client: TestClient, world, db: Database,
                                                                tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     resource = publish_resource(client)

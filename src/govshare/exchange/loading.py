@@ -489,9 +489,7 @@ def _merge_previous(conn, job: _Job, old: tuple[Table, list[Column]], previous: 
     old_by_item = {c.item: c.column for c in old_columns}
     copied = [c for c in job.columns if c.item in old_by_item]
     newer = job.table.alias("newer")
-    dialect = conn.dialect.name
-    superseded = select(newer.c[ROW_KEY]).where(
-        and_(*[tables.same_key(newer.c[n], old_table.c[o], dialect) for n, o in pairs]))
+    superseded = select(newer.c[ROW_KEY]).where(and_(*[newer.c[n] == old_table.c[o] for n, o in pairs]))
     after = conn.execute(select(func.coalesce(func.max(job.table.c[ROW_KEY]), 0))).scalar_one()
     rows = select(old_table.c[ROW_KEY] + after, *[old_table.c[old_by_item[c.item]] for c in copied]) \
         .where(~superseded.exists())
@@ -508,9 +506,8 @@ def _record_changes(session: Session, dataset: Dataset, version: DatasetVersion,
     pairs = _key_pairs(job, old_columns)
     old_by_item = {c.item: c.column for c in old_columns}
     new, prior = job.table, old_table
-    dialect = session.get_bind().dialect.name
-    joined = and_(*[tables.same_key(new.c[n], prior.c[o], dialect) for n, o in pairs])
-    differs = [tables.differs(new.c[c.column], prior.c[old_by_item[c.item]], dialect) for c in job.columns
+    joined = and_(*[new.c[n] == prior.c[o] for n, o in pairs])
+    differs = [new.c[c.column].is_distinct_from(prior.c[old_by_item[c.item]]) for c in job.columns
                if c.item in old_by_item]
     upserts = select(*[new.c[n] for n, _ in pairs]).select_from(new.outerjoin(prior, joined)) \
         .where(or_(prior.c[tables.ROW].is_(None), *differs)).distinct()

@@ -40,7 +40,6 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from govshare.exchange.items import Column as ItemColumn
@@ -82,22 +81,6 @@ def _sql_type(kind: str, key: bool) -> TypeEngine:
     if kind == "string" and key:
         return Text().with_variant(Text(collation=KEY_COLLATION), "postgresql")
     return SQL_TYPES[kind]()
-
-
-def same_key(new: ColumnElement, old: ColumnElement, dialect: str) -> ColumnElement[bool]:
-    """new = old across two versions' tables. A version made before its key had the "C"
-    collation compares under the database default: PostgreSQL refuses to compare text of two
-    implicit collations, so both sides name one (the results are the same: byte equality)."""
-    if dialect == "postgresql" and isinstance(new.type, Text):
-        return new.collate(KEY_COLLATION) == old.collate(KEY_COLLATION)
-    return new == old
-
-
-def differs(new: ColumnElement, old: ColumnElement, dialect: str) -> ColumnElement[bool]:
-    """new IS DISTINCT FROM old, with `same_key`'s collation rule."""
-    if dialect == "postgresql" and isinstance(new.type, Text):
-        return new.collate(KEY_COLLATION).is_distinct_from(old.collate(KEY_COLLATION))
-    return new.is_distinct_from(old)
 
 
 def table_for(name: str, columns: list[ItemColumn], key_columns: list[str] = ()) -> Table:  # type: ignore[assignment]
