@@ -9,9 +9,10 @@ Alembic does not know these tables, so everything about them is in this one modu
 - an index on the dataset's key items, built after the rows are in (faster than maintaining it
   row by row during the load). On PostgreSQL a text key column has the "C" collation: sorting
   a million keys for the index then compares bytes with abbreviated keys, where the database's
-  default (C.UTF-8 or a language's locale) calls strcoll for every comparison, which took the
-  index build from about 5.4 to 3 seconds at a million rows. Equality, all a key is looked up
-  by, is byte equality under either; only an ORDER BY on a key item could sort differently.
+  default (C.UTF-8 or a language's locale) calls strcoll for every comparison: at a million
+  rows 5.3-5.5 s became 3.4-3.7 s (and 2.8-3.1 s with INDEX_MEMORY; docs/exchange.md). Equality,
+  all a key is looked up by, is byte equality under either; only an ORDER BY on a key item
+  could sort differently.
 - bulk paths: PostgreSQL `COPY … FROM STDIN (FORMAT csv)` through psycopg; SQLite
   `executemany` over a batch of tuples.
 - the live version is whatever `exchange_dataset.live_version_id` points at: switching is one
