@@ -1,9 +1,10 @@
 """Dataset load with the quality gate against a bare bulk load of the same file, same run.
 
 Generates N person rows as CSV, then on PostgreSQL:
-  - govshare: `exchange.loading.load` — quality check of every row (GB 11643 check digits,
-    types, lengths, duplicate keys) in parallel with the typed COPY into the version table,
-    key index, atomic switch;
+  - govshare: `exchange.loading.load` — one pass over the file: each batch is checked by the
+    quality engine's incremental checker (GB 11643 check digits, types, lengths, duplicate keys
+    across the whole file) while the same batch is COPYed, typed, into the version table on two
+    connections; then the gate, the row and key indexes, the atomic switch;
   - baseline: a bare `COPY … FROM STDIN (FORMAT csv)` of the same file into a table of the
     same typed columns (no checks, no index);
 and, for reference, a bare SQLite `executemany` of the same file in one transaction.

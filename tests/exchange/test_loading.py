@@ -4,6 +4,7 @@ their change feed, and a failed load that leaves the previous version served."""
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import polars as pl
@@ -97,17 +98,37 @@ def test_upsert_keeps_other_rows_and_feeds_changes(client: TestClient, world, db
     assert later["changes"] == [] and later["next_cursor"] == feed["next_cursor"]
 
 
+def test_key_collation_makes_the_key_index_and_an_older_table_still_compares(
+        client: TestClient, world, db: Database, tmp_path: Path) -> None:
+    """PostgreSQL: the key column is in the C collation (a byte sort for its index); a version
+    whose table predates that (the database default) still feeds an upsert and the change feed:
+    equality of text under two deterministic collations is byte equality, and PostgreSQL allows it."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("collations are PostgreSQL's")
+    resource = publish_resource(client)
+    first = load_rows(db, resource.id, write_csv(tmp_path / "a.csv", [person(i) for i in range(10)]),
+                      keys=["公民身份号码"])
+    with db.engine.begin() as conn:
+        collation = conn.exec_driver_sql(
+            "SELECT collation_name FROM information_schema.columns WHERE table_name = %s AND column_name = 'c0'",
+            (first.table_name,)).scalar_one()
+        conn.exec_driver_sql(f'ALTER TABLE "{first.table_name}" ALTER COLUMN c0 TYPE text COLLATE "default"')
+    assert collation == "C"
+    changed = person(2) | {"参保状态": "03"}
+    version = load_rows(db, resource.id, write_csv(tmp_path / "b.csv", [changed, person(10)]), mode=LoadMode.UPSERT)
+    assert version.status.value == "live" and version.rows_live == 11 and version.changes == 2
+
+
 def test_failed_load_leaves_previous_version_and_can_be_retried(client: TestClient, world, db: Database,
                                                                tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     resource = publish_resource(client)
     load_rows(db, resource.id, write_csv(tmp_path / "a.csv", [person(i) for i in range(5)]), keys=["公民身份号码"])
     from govshare.exchange import tables
 
-    real_write, calls = tables.write, []
+    real_write = tables.write
 
     def flaky(conn, table, frame):  # type: ignore[no-untyped-def]
-        calls.append(frame.height)
-        if len(calls) == 2:
+        if frame[tables.ROW][0] == 11:  # the second piece (pieces are written side by side on PostgreSQL)
             raise OSError("disk full")
         return real_write(conn, table, frame)
 
@@ -124,6 +145,42 @@ def test_failed_load_leaves_previous_version_and_can_be_retried(client: TestClie
     resumed = loading.resume(db, principal, actor, failed.id, batch_rows=10)
     assert resumed.status.value == "live" and resumed.rows_live == 30  # the first batch is not loaded twice
     assert len(_rows(client, resource.id)) == 30
+
+
+def test_pieces_commit_in_file_order_so_a_resume_skips_exactly_the_committed_rows(
+        client: TestClient, world, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first piece fails after later pieces were written beside it: none of them may stay
+    committed, or the row counter (what a resume skips) would not be a prefix of the file."""
+    resource = publish_resource(client)
+    from govshare.exchange import tables
+
+    real_write, later_written = tables.write, []
+
+    def first_fails_last(conn, table, frame):  # type: ignore[no-untyped-def]
+        if frame[tables.ROW][0] == 1:  # on PostgreSQL a second writer writes the next piece meanwhile
+            deadline = time.monotonic() + 5
+            while db.engine.dialect.name == "postgresql" and not later_written and time.monotonic() < deadline:
+                time.sleep(0.01)
+            raise OSError("disk full")
+        real_write(conn, table, frame)
+        later_written.append(frame.height)
+
+    monkeypatch.setattr(tables, "write", first_fails_last)
+    with pytest.raises(OSError):
+        load_rows(db, resource.id, write_csv(tmp_path / "b.csv", [person(i) for i in range(100, 130)]),
+                  keys=["公民身份号码"], batch_rows=10)
+    principal, actor = operator()
+    with db.session() as session:
+        failed = datasets.versions(session, principal, resource.id)[0]
+        table = failed.table_name
+    with db.engine.connect() as conn:
+        kept = conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar_one()
+    assert failed.status.value == "failed" and failed.rows_loaded == 0 and kept == 0
+    monkeypatch.setattr(tables, "write", real_write)
+    resumed = loading.resume(db, principal, actor, failed.id, batch_rows=10)
+    assert resumed.status.value == "live" and resumed.rows_live == 30
+    assert sorted(r["公民身份号码"] for r in _rows(client, resource.id)) == sorted(
+        person(i)["公民身份号码"] for i in range(100, 130))
 
 
 def test_unknown_format_and_missing_key_header_are_clear_errors(client: TestClient, world, db: Database,

@@ -5,9 +5,11 @@
 1. A version row is committed first (status `loading`) with a copy of the file, so a failed
    or killed load can be resumed (`resume`: continue after the rows already committed) or
    retried (`retry`: a new version from the same file).
-2. The quality engine checks the whole file in a second thread while the rows stream into the
-   version's own table in batches (COPY on PostgreSQL, executemany on SQLite); each batch is
-   committed with the version's row counter, so progress survives a crash.
+2. One pass over the file: each batch the reader gives is fed to the quality engine's
+   incremental checker (`quality.engine.Checker`, the same engine `check_file` runs) and
+   written to the version's own table (COPY on PostgreSQL, executemany on SQLite), both in
+   threads while the next batch is read; each written piece is committed with the version's
+   row counter, so progress survives a crash.
 3. The gate decides (errors in key items, duplicate keys, or a score below the dataset's
    threshold): a rejected version's table is dropped; an accepted one gets its key index, then
    one transaction computes the change feed, points the dataset at the new version and
@@ -18,14 +20,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Index, Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -38,11 +40,11 @@ from govshare.exchange import subscriptions, tables
 from govshare.exchange.datasets import ensure, require_provider_officer
 from govshare.exchange.items import Column, columns_for, quality_schema, requestable
 from govshare.exchange.models import Change, Dataset, DatasetVersion, GatePolicy, LoadMode, LoadStatus
-from govshare.quality.engine import CheckOptions
+from govshare.quality.engine import Checker, CheckOptions
 from govshare.quality.readers import EXTRA, ROW_INDEX, Source
 from govshare.quality.report import QualityReport
 from govshare.quality.schema import ResourceSchema
-from govshare.quality.service import run_check
+from govshare.quality.service import audit_unreadable, record_check
 
 Progress = Callable[[int, int], None]
 STALE_AFTER = timedelta(minutes=2)  # a `loading` version without a heartbeat this long was interrupted
@@ -68,12 +70,16 @@ class Store:
             yield self._session
             self._session.flush()
 
-    def check(self, actor: Actor, job: _Job, options: CheckOptions) -> QualityReport:
-        """The quality standards' own entry point: checks the file, stores the masked report
-        under this dataset version and audits the check (in its own transaction)."""
+    def record(self, actor: Actor, job: _Job, report: QualityReport) -> None:
+        """Stores the masked report under this dataset version and audits the check, as the
+        quality standards' own entry point does (in its own transaction)."""
         with self.session() as session:
-            return run_check(session, actor, job.path, job.schema, options,
-                             dataset_version_ref=f"{job.schema.resource_code}#{job.table.name}").report
+            record_check(session, actor, report, job.schema, job.name,
+                         dataset_version_ref=f"{job.schema.resource_code}#{job.table.name}")
+
+    def unreadable(self, actor: Actor, job: _Job, exc: AppError) -> None:
+        with self.session() as session:
+            audit_unreadable(session, actor, job.name, job.schema, exc)
 
     def begin(self) -> AbstractContextManager[Connection]:
         if self.db is not None:
@@ -241,27 +247,112 @@ def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: st
             if job.skip == 0:  # a fresh start owns its name, whatever an older attempt left behind
                 tables.drop(conn, job.table.name)
             tables.create(conn, job.table)
-        options = CheckOptions(name=job.name, format=job.format, encoding=encoding, batch_rows=batch_rows)
-        if db.db is None:  # inside a caller's transaction: check first, on the same session
-            report = db.check(actor, job, options)
-            _stream(db, job, progress)
-        else:  # the check (polars, off the GIL) and the bulk write share the two halves of the work
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as pool:
-                checking = pool.submit(db.check, actor, job, options)
-                try:
-                    _stream(db, job, progress)
-                finally:
-                    report = checking.result()
+        report = _one_pass(db, job, progress)
     except AppError as exc:
+        db.unreadable(actor, job, exc)
         _fail(db, actor, job, exc.message)
         raise
     except Exception as exc:
         _fail(db, actor, job, f"{type(exc).__name__}: {str(exc)[:500]}")
         raise
+    db.record(actor, job, report)
     reasons = gate_reasons(report, db, job)
     if reasons:
         return _reject(db, actor, job, report, reasons)
     return _publish(db, actor, job, report)
+
+
+def _one_pass(db: Store, job: _Job, progress: Progress | None) -> QualityReport:
+    """Reads the file once. Each batch goes to the quality engine (its own thread) and to the
+    writers while this thread reads the next batch: polars and the database driver release
+    the GIL, so reading, checking and writing overlap. A resumed load checks every row again
+    (the report covers the whole file) and writes only the rows after those committed."""
+    options = CheckOptions(name=job.name, format=job.format, encoding=job.encoding, batch_rows=job.batch_rows)
+    with Source(job.path, name=job.name, format=job.format, encoding=job.encoding,
+                batch_rows=job.batch_rows) as source:
+        checker = Checker(source, job.schema, options)
+        if source.empty:
+            return checker.finish()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as checks, \
+                _writer_pool(db) as writes:
+            writer = _Writer(db, job, source, writes, progress)
+            checked: Future[None] | None = None
+            written: list[Future[None]] = []
+            for batch in source.batches(checker.date_formats):
+                if checked is not None:  # the engine takes the batches one after the other, in order
+                    checked.result()
+                checked = checks.submit(checker.feed, batch)
+                _wait(written)  # the writers hold at most two batches: bounded memory
+                written = writer.submit(batch)
+            _wait([f for f in (checked, writer.last) if f is not None])  # the last commits after all others
+        return checker.finish()
+
+
+def _wait(futures: list[Future[None]]) -> None:
+    for future in futures:
+        future.result()
+
+
+def _writer_pool(db: Store) -> AbstractContextManager[ThreadPoolExecutor | None]:
+    """PostgreSQL: two connections COPY at once (the server parses each on its own core).
+    SQLite has one writer at a time: one thread. A caller's session: its own thread only."""
+    if db.db is None:
+        return nullcontext(None)
+    workers = 2 if db.db.engine.dialect.name == "postgresql" else 1
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-writer")
+
+
+class _Writer:
+    """Writes the reader's batches into the version's table in pieces of `batch_rows`, each
+    committed with the version's row counter. Pieces are written side by side but commit in
+    file order (each waits for the one before it), so the committed rows are always the first
+    `rows_loaded` of the file, which is what a resume skips."""
+
+    def __init__(self, db: Store, job: _Job, source: Source, pool: ThreadPoolExecutor | None,
+                 progress: Progress | None) -> None:
+        self.db, self.job, self.pool, self.progress = db, job, pool, progress
+        self.mapping = _header_mapping(source.info.columns, job.schema)
+        self.present = list(self.mapping.values())
+        self.date_formats = {f.name: f.date_format for f in job.schema.fields if f.date_format}
+        self.estimate = max(1, source.info.size // 60)
+        self.seen = 0
+        self.last: Future[None] | None = None  # the piece queued last
+
+    def submit(self, batch: pl.DataFrame) -> list[Future[None]]:
+        """The batch's pieces, queued (or written here and now in a caller's session, whose
+        connection belongs to this thread)."""
+        batch = batch.drop(EXTRA, ROW_INDEX, strict=False).select(list(self.mapping)).rename(self.mapping)
+        if self.present:  # blank lines are skipped, as the quality engine does
+            batch = batch.filter(~pl.all_horizontal(pl.col(c).is_null() for c in self.present))
+        queued = []
+        for start in range(0, batch.height, self.job.batch_rows):
+            piece = batch.slice(start, self.job.batch_rows)
+            first, self.seen = self.seen, self.seen + piece.height
+            if self.seen <= self.job.skip:
+                continue
+            piece = piece.slice(max(0, self.job.skip - first))
+            self.last = self._run(piece, max(first, self.job.skip) + 1, self.seen, self.last)
+            queued.append(self.last)
+        return queued
+
+    def _run(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> Future[None]:
+        if self.pool is not None:
+            return self.pool.submit(self._write, piece, first_row, seen, before)
+        done: Future[None] = Future()
+        done.set_result(self._write(piece, first_row, seen, before))
+        return done
+
+    def _write(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> None:
+        job = self.job
+        typed = tables.typed_batch(piece, job.columns, self.date_formats, first_row=first_row)
+        with self.db.begin() as conn:
+            tables.write(conn, job.table, typed)
+            if before is not None:  # raises if it failed: these rows are then rolled back too
+                before.result()
+            conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
+                rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
+        if self.progress:
+            self.progress(seen, max(self.estimate, seen))
 
 
 def _header_mapping(columns: list[str], schema: ResourceSchema) -> dict[str, str]:
@@ -272,40 +363,6 @@ def _header_mapping(columns: list[str], schema: ResourceSchema) -> dict[str, str
         if item and item not in mapping.values():
             mapping[column] = item
     return mapping
-
-
-def _stream(db: Store, job: _Job, progress: Progress | None) -> None:
-    date_formats = {f.name: f.date_format for f in job.schema.fields if f.date_format}
-    with Source(job.path, name=job.name, format=job.format, encoding=job.encoding,
-                batch_rows=job.batch_rows) as source:
-        if source.empty:
-            return
-        mapping = _header_mapping(source.info.columns, job.schema)
-        present = list(mapping.values())
-        seen = 0
-        estimate = max(1, source.info.size // 60)
-        for batch in _pieces(source.batches(date_formats), job.batch_rows):
-            batch = batch.drop(EXTRA, ROW_INDEX, strict=False).select(list(mapping)).rename(mapping)
-            if present:  # blank lines are skipped, as the quality engine does
-                batch = batch.filter(~pl.all_horizontal(pl.col(c).is_null() for c in present))
-            start, seen = seen, seen + batch.height
-            if seen <= job.skip:
-                continue
-            batch = batch.slice(max(0, job.skip - start))
-            typed = tables.typed_batch(batch, job.columns, date_formats, first_row=max(start, job.skip) + 1)
-            with db.begin() as conn:
-                tables.write(conn, job.table, typed)
-                conn.execute(update(DatasetVersion).where(DatasetVersion.id == job.version_id).values(
-                    rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
-            if progress:
-                progress(seen, max(estimate, seen))
-
-
-def _pieces(batches, rows: int):  # type: ignore[no-untyped-def]
-    """The reader's batches cut to at most `rows` rows: the unit committed at once (and resumed after)."""
-    for batch in batches:
-        for start in range(0, batch.height, rows):
-            yield batch.slice(start, rows)
 
 
 def gate_reasons(report: QualityReport, db: Store, job: _Job) -> list[str]:
@@ -358,9 +415,24 @@ def _reject(db: Store, actor: Actor, job: _Job, report: QualityReport, reasons: 
         return version  # type: ignore[return-value]
 
 
+def _build_indexes(db: Store, table: Table) -> None:
+    """The row and key indexes, on PostgreSQL side by side on two connections: each CREATE INDEX
+    sorts in its own server process, and they only share the table's SHARE lock."""
+    if db.db is None or db.db.engine.dialect.name != "postgresql":
+        with db.begin() as conn:
+            tables.index(conn, table)
+        return
+
+    def build(ix: Index) -> None:
+        with db.begin() as conn:
+            tables.index(conn, table, ix)
+
+    with ThreadPoolExecutor(max_workers=len(table.indexes), thread_name_prefix="load-index") as pool:
+        _wait([pool.submit(build, ix) for ix in table.indexes])
+
+
 def _publish(db: Store, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
-    with db.begin() as conn:
-        tables.index(conn, job.table)
+    _build_indexes(db, job.table)
     with db.session() as session:
         dataset = session.scalars(select(Dataset).where(Dataset.id == job.dataset_id).with_for_update()).one()
         version = session.get(DatasetVersion, job.version_id)

@@ -6,6 +6,11 @@ expressions (rules.py) and only counts, a few sample rows and two 64-bit hashes 
 
     report = check_file("persons.csv", schema, CheckOptions())
 
+    checker = Checker(source, schema, options)  # the same engine, for a caller that reads
+    for batch in source.batches(checker.date_formats):  # the file anyway (the exchange loader)
+        checker.feed(batch)
+    report = checker.finish()
+
 Duplicates are found from the hashes after the last batch; two different values sharing a
 64-bit hash (odds about 1 in 10^8 for ten million rows) would be reported as duplicates.
 """
@@ -70,23 +75,86 @@ class _State:
 def check_file(path: str | Path, schema: ResourceSchema, options: CheckOptions | None = None) -> QualityReport:
     """Check one file against `schema`; never raises for bad data, only for unreadable files."""
     options = options or CheckOptions()
-    schema.validate()
     started = time.perf_counter()
     with Source(path, name=options.name, format=options.format, encoding=options.encoding,
                 batch_rows=options.batch_rows) as source:
-        report = QualityReport(
-            file={"name": source.name, "format": source.info.format, "size": source.info.size,
-                  "encoding": source.info.encoding, "columns": source.info.columns},
-            schema={"name": schema.name, "resource_code": schema.resource_code,
-                    "items": [f.name for f in schema.fields]},
-            checked_at=datetime.now(UTC), masked=options.mask)
-        report.issues = [_issue(i) for i in source.info.issues]
+        checker = Checker(source, schema, options, started)
+        for batch in source.batches(checker.date_formats):
+            checker.feed(batch)
+        return checker.finish()
+
+
+class Checker:
+    """The engine fed batch by batch, for a caller that reads the file anyway (the exchange
+    loader writes the same batches to the database): open it on a Source, `feed` it the source's
+    batches in file order, then `finish` into the report `check_file` gives for the same file.
+
+    Any batch size gives the same report: counts and nulls add up, samples keep the first rows,
+    and duplicate keys are found after the last batch from the hashes kept across batches."""
+
+    def __init__(self, source: Source, schema: ResourceSchema, options: CheckOptions | None = None,
+                 started: float | None = None) -> None:
+        schema.validate()
+        self.source, self.schema = source, schema
+        self.options = options or CheckOptions()
+        self._started = started if started is not None else time.perf_counter()
+        self.date_formats = {f.name: f.date_format for f in schema.fields if f.date_format}
+        self.report = _new_report(source, schema, self.options)
+        self._state = _State()
+        self._estimate = 0
         if source.empty:
-            report.issues.append(_issue(Issue("empty_file", "error", f"{source.name} is empty: no header, no rows",
-                                              f"{source.name} 是空文件：没有表头，也没有数据")))
-        else:
-            _check_source(source, schema, options, report)
-    report.seconds = time.perf_counter() - started
+            self.report.issues.append(_issue(Issue(
+                "empty_file", "error", f"{source.name} is empty: no header, no rows",
+                f"{source.name} 是空文件：没有表头，也没有数据")))
+            return
+        self._mapping = _header_report(source, schema, self.report)
+        self.present = list(self._mapping.values())
+        self._checks = build_checks(schema, self.present, self.options.today or date.today(),
+                                    self.options.references, excel=source.info.format == "xlsx")
+        self.report.skipped_rules = [{"rule": r.kind, "items": r.fields,
+                                      "reason": "items or reference data not available"}
+                                     for r in self._checks.skipped]
+
+    def feed(self, batch: pl.DataFrame) -> None:
+        """Checks one batch as the source gave it (all text, with its ROW_INDEX)."""
+        batch = _prepare(batch, self._mapping, self.schema, self.source.info.format)
+        _check_batch(batch, self._checks, self.schema, self.present, self._state, self.options)
+        if self.options.progress:
+            self._estimate = self._estimate or _estimate_rows(self.source, batch.height)
+            self.options.progress(self._state.rows, max(self._estimate, self._state.rows))
+
+    def finish(self) -> QualityReport:
+        """The report, after the last batch: file-wide issues, duplicates, scores."""
+        if not self.source.empty:
+            self._file_issues()
+            _finish(self.report, self.schema, self._checks, self.present, self._state, self.options)
+        self.report.seconds = time.perf_counter() - self._started
+        return self.report
+
+    def _file_issues(self) -> None:
+        source, report = self.source, self.report
+        ragged_count, ragged = source.ragged_rows()
+        if ragged_count:
+            expected = len(source.info.columns)
+            shown = ", ".join(f"row {r} ({n} fields)" for r, n in ragged[:10])
+            shown_zh = "、".join(f"第 {r} 行（{n} 个字段）" for r, n in ragged[:10])
+            report.issues.append(_issue(Issue(
+                "ragged_rows", "error", f"{ragged_count} row(s) do not have the header's {expected} fields: {shown}",
+                f"{ragged_count} 行的字段数与表头的 {expected} 个不同：{shown_zh}", rows=[r for r, _ in ragged],
+                count=ragged_count)))
+        if self._state.rows == 0:
+            report.issues.append(_issue(Issue("no_data", "error", f"{source.name} has a header but no data rows",
+                                              f"{source.name} 只有表头，没有数据行")))
+
+
+def _new_report(source: Source, schema: ResourceSchema, options: CheckOptions) -> QualityReport:
+    report = QualityReport(
+        file={"name": source.name, "format": source.info.format, "size": source.info.size,
+              "encoding": source.info.encoding, "columns": source.info.columns},
+        schema={"name": schema.name, "resource_code": schema.resource_code,
+                "items": [f.name for f in schema.fields]},
+        checked_at=datetime.now(UTC), masked=options.mask)
+    report.issues = [_issue(i) for i in source.info.issues]
     return report
 
 
@@ -129,37 +197,6 @@ def _header_report(source: Source, schema: ResourceSchema, report: QualityReport
             f"column(s) not in the schema, not checked: {', '.join(unknown)}",
             f"以下列不在模式中，未检查：{'、'.join(unknown)}")))
     return mapping
-
-
-def _check_source(source: Source, schema: ResourceSchema, options: CheckOptions, report: QualityReport) -> None:
-    mapping = _header_report(source, schema, report)
-    present = list(mapping.values())
-    today = options.today or date.today()
-    checks = build_checks(schema, present, today, options.references, excel=source.info.format == "xlsx")
-    report.skipped_rules = [{"rule": r.kind, "items": r.fields, "reason": "items or reference data not available"}
-                            for r in checks.skipped]
-    state = _State()
-    date_formats = {f.name: f.date_format for f in schema.fields if f.date_format}
-    estimate = 0
-    for batch in source.batches(date_formats):
-        batch = _prepare(batch, mapping, schema, source.info.format)
-        _check_batch(batch, checks, schema, present, state, options)
-        if options.progress:
-            estimate = estimate or _estimate_rows(source, batch.height)
-            options.progress(state.rows, max(estimate, state.rows))
-    ragged_count, ragged = source.ragged_rows()
-    if ragged_count:
-        expected = len(source.info.columns)
-        shown = ", ".join(f"row {r} ({n} fields)" for r, n in ragged[:10])
-        shown_zh = "、".join(f"第 {r} 行（{n} 个字段）" for r, n in ragged[:10])
-        report.issues.append(_issue(Issue(
-            "ragged_rows", "error", f"{ragged_count} row(s) do not have the header's {expected} fields: {shown}",
-            f"{ragged_count} 行的字段数与表头的 {expected} 个不同：{shown_zh}", rows=[r for r, _ in ragged],
-            count=ragged_count)))
-    if state.rows == 0:
-        report.issues.append(_issue(Issue("no_data", "error", f"{source.name} has a header but no data rows",
-                                          f"{source.name} 只有表头，没有数据行")))
-    _finish(report, schema, checks, present, state, options)
 
 
 def _estimate_rows(source: Source, first_batch: int) -> int:

@@ -38,10 +38,22 @@ def run_check(session: Session, actor: Actor, path: str | Path, schema: Resource
     try:
         report = check_file(path, schema, options)
     except AppError as exc:
-        audit.record(session, actor, "quality.check", object_type="file", object_id=name,
-                     outcome=audit.Outcome.FAILURE, details={"resource": schema.resource_code,
-                                                             "reason": exc.message})
+        audit_unreadable(session, actor, name, schema, exc)
         raise
+    return record_check(session, actor, report, schema, name, dataset_version_ref=dataset_version_ref,
+                        store=store)
+
+
+def audit_unreadable(session: Session, actor: Actor, name: str, schema: ResourceSchema, exc: AppError) -> None:
+    """A check that could not read its file is audited as a failed check."""
+    audit.record(session, actor, "quality.check", object_type="file", object_id=name,
+                 outcome=audit.Outcome.FAILURE, details={"resource": schema.resource_code, "reason": exc.message})
+
+
+def record_check(session: Session, actor: Actor, report: QualityReport, schema: ResourceSchema, name: str, *,
+                 dataset_version_ref: str | None = None, store: bool = True) -> CheckRun:
+    """Audits a finished check and (by default) stores its masked report: for `run_check` and
+    for the exchange loader, whose check runs batch by batch inside the load."""
     record = None
     if store:
         data = report.to_dict()
