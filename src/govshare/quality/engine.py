@@ -296,7 +296,8 @@ def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[s
     for key in schema.key_sets():
         if not set(key) <= set(present):
             continue
-        complete = batch.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+        # Only the key's columns are filtered: copying the whole batch cost more than hashing it.
+        complete = batch.select(*key, ROW_INDEX).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
         state.key_hashes.setdefault(tuple(key), HashStore()).add(complete.select(key).hash_rows(),
                                                                  complete[ROW_INDEX])
     state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])
