@@ -219,9 +219,16 @@ def _check_suspicious(rows: pl.DataFrame, columns: list[str], checks: CheckSet, 
     the fast columns too) for the rows the fast verdicts did not clear."""
     if not rows.height:
         return
-    for frame, run in ((checks.detail.apply(rows.select(columns)), checks.detail_checks), (rows, checks.remainders)):
-        if run:
-            _count(frame, frame.select(c.fail.alias(str(i)) for i, c in enumerate(run)), run, schema, state, options)
+    if checks.detail_checks:
+        detailed = checks.detail.apply(rows.select(columns))
+        _count(detailed, _flags(detailed, checks.detail_checks), checks.detail_checks, schema, state, options)
+    if checks.remainders:
+        _count(rows, _flags(rows, checks.remainders), checks.remainders, schema, state, options)
+
+
+def _flags(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
+    """One boolean column per check, named by its position, True where a row fails it."""
+    return frame.select(c.fail.alias(str(i)) for i, c in enumerate(checks))
 
 
 def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema: ResourceSchema,
