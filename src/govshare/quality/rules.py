@@ -418,8 +418,8 @@ def digit_interval(pattern: str) -> tuple[int, int, int] | None:
 
 def fast_pattern_ok(v: pl.Expr, pattern: str) -> pl.Expr:
     """The pattern test, as a length and an integer range where `digit_interval` allows: an
-    anchored regular expression costs several times more per value than a parse (1 M mobile
-    numbers: 175 ms against 75 ms). L bytes parsing to at least 10^(L-1) are L ASCII digits."""
+    anchored regular expression costs more than twice a parse (1 M mobile numbers, processor
+    time: 32 ms against 13 ms). L bytes parsing to at least 10^(L-1) are L ASCII digits."""
     interval = digit_interval(pattern)
     if interval is None:
         return v.str.contains(pattern)
