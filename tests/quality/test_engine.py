@@ -37,6 +37,23 @@ def test_birth_date_and_gender_must_agree_with_the_id_number(tmp_path: Path) -> 
     assert all("********" in (s.value or "") for s in cross)  # the ID number is masked
 
 
+def test_cross_item_rules_read_values_the_fast_form_leaves_out(tmp_path: Path) -> None:
+    """A gender code with spaces and a birth date before the fast reading's years are still
+    compared with the ID number (by the rules' remainders, on the suspicious rows), and
+    their samples come in file order with the fast form's."""
+    rows = people(6)
+    rows[0][2] = '" 2"' if rows[0][2] == "1" else '" 1"'  # wrong gender, padded
+    rows[1][2] = f'"{rows[1][2]} "'  # right gender, padded: no failure
+    rows[2][3] = "17990101"  # a real date the parse reads, not the ID's
+    rows[3][2] = "2" if rows[3][2] == "1" else "1"  # wrong gender, exact
+    report = check_file(write_csv(tmp_path / "p.csv", rows), person_schema(),
+                        CheckOptions(keep_rows=True, samples_per_rule=1))
+    assert rule_failures(report, "id_gender:公民身份号码+性别代码") == 2
+    assert sorted(report.failing_rows["id_gender:公民身份号码+性别代码"]) == [2, 5]
+    assert report.failing_rows["id_birth_date:公民身份号码+出生日期"] == [4]
+    assert [s.row for s in report.samples if s.rule == "id_gender"] == [2]  # the first, though found last
+
+
 def test_end_date_after_start_date_and_foreign_keys(tmp_path: Path) -> None:
     schema = schema_from_items(
         [ItemSpec("uscc", element="DE0201", required=True), ItemSpec("start", element="DE0902"),

@@ -3,15 +3,26 @@ fast verdict never clears a value the detailed checks would fail."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from govshare.quality.rules import Plan, citizen_check_value, citizen_fast_ok, identifier_invalid
+from govshare.quality.rules import (
+    Plan,
+    citizen_check_value,
+    citizen_fast_ok,
+    digit_interval,
+    fast_pattern_ok,
+    identifier_invalid,
+    ymd_key,
+)
 from govshare.standards.identifiers import (
     CITIZEN_WEIGHTS,
+    EARLIEST_BIRTH_YEAR,
     check_citizen_id,
     check_division_code,
     check_uscc,
@@ -153,3 +164,38 @@ def test_the_standards_examples() -> None:
     good = ["11010519491231002X", "440524188001010014"]
     assert _vectorised(good + ["11010519491231002x", "110105194912310021"], "gb11643") == [False, False, False, True]
     assert _vectorised(["91350100M000100Y43", "91350100M000100Y44"], "gb32100") == [False, True]
+
+
+DATE_CHARS = DIGITS + " +-１０"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.dates(min_value=date(1, 1, 1)).map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"),
+                          st.text(alphabet=DATE_CHARS, min_size=6, max_size=10)), min_size=1, max_size=40))
+def test_the_integer_date_reading_agrees_with_the_date_parse(values: list[str]) -> None:
+    """ymd_key clears only text the date parse reads as the same date, and clears every real
+    YYYYMMDD date of the years it covers."""
+    frame = pl.DataFrame({"v": values}, schema={"v": pl.String}).select(
+        ymd_key(pl.col("v")).alias("key"), pl.col("v").str.to_date("%Y%m%d", strict=False).alias("day"))
+    for value, key, day in zip(values, frame["key"], frame["day"], strict=True):
+        if key is not None:
+            assert day is not None and key == day.year * 10_000 + day.month * 100 + day.day, value
+        elif len(value) == 8 and value.isascii() and value.isdigit() and day is not None:
+            assert not EARLIEST_BIRTH_YEAR <= day.year <= 2199, value
+
+
+@pytest.mark.parametrize(("pattern", "interval"), [
+    ("^1[3-9][0-9]{9}$", (11, 13_000_000_000, 19_999_999_999)), ("^[1-9][0-9]{5}$", (6, 100_000, 999_999)),
+    ("^12$", (2, 12, 12)), ("^[0-9]{6}$", None), ("^1[0-9][3-9]$", None), ("^[0-9A-Z]{18}$", None),
+    ("1[3-9][0-9]{9}", None), ("^[1-9][0-9]{18}$", None)])
+def test_digit_patterns_read_as_integer_intervals(pattern: str, interval: tuple[int, int, int] | None) -> None:
+    assert digit_interval(pattern) == interval
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=DIGITS + " +-１.e", min_size=9, max_size=13), min_size=1, max_size=40))
+def test_the_fast_pattern_test_never_clears_what_the_pattern_refuses(values: list[str]) -> None:
+    pattern = "^1[3-9][0-9]{9}$"
+    cleared = pl.DataFrame({"v": values}).select(fast_pattern_ok(pl.col("v"), pattern).alias("ok"))["ok"]
+    for value, ok in zip(values, cleared, strict=True):
+        assert bool(ok) == bool(re.fullmatch("1[3-9][0-9]{9}", value)), value

@@ -234,16 +234,12 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
     if batch.height == 0:
         return
     full = checks.fast.apply(batch)
-    suspicious = pl.any_horizontal(checks.suspicious) if checks.suspicious else pl.lit(False)
+    suspicious = pl.any_horizontal(checks.suspicious).fill_null(False) if checks.suspicious else pl.lit(False)
     flags = full.select(*[c.fail.alias(str(i)) for i, c in enumerate(checks.row_checks)],
                         suspicious.alias("__suspicious"))
     _count(full, flags, checks.row_checks, schema, state, options)
-    if checks.detail_checks:
-        rows = batch.filter(flags["__suspicious"])
-        if rows.height:
-            detailed = checks.detail.apply(rows)
-            _count(detailed, detailed.select(c.fail.alias(str(i)) for i, c in enumerate(checks.detail_checks)),
-                   checks.detail_checks, schema, state, options)
+    if checks.detail_checks or checks.remainders:
+        _check_suspicious(full.filter(flags["__suspicious"]), batch.columns, checks, schema, state, options)
     for name, nulls in zip(present, batch.select(pl.col(present).null_count()).row(0), strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
     _collect_hashes(batch, schema, present, state)
@@ -252,6 +248,24 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
         latest = batch.select(parsed_date(pl.col(stamp.name), stamp).max()).item()
         if latest is not None and (state.latest is None or latest > state.latest):
             state.latest = latest
+
+
+def _check_suspicious(rows: pl.DataFrame, columns: list[str], checks: CheckSet, schema: ResourceSchema,
+                      state: _State, options: CheckOptions) -> None:
+    """The detail checks (on the file's own columns) and the cross-item rules' remainders (on
+    the fast columns too) for the rows the fast verdicts did not clear."""
+    if not rows.height:
+        return
+    if checks.detail_checks:
+        detailed = checks.detail.apply(rows.select(columns))
+        _count(detailed, _flags(detailed, checks.detail_checks), checks.detail_checks, schema, state, options)
+    if checks.remainders:
+        _count(rows, _flags(rows, checks.remainders), checks.remainders, schema, state, options)
+
+
+def _flags(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
+    """One boolean column per check, named by its position, True where a row fails it."""
+    return frame.select(c.fail.alias(str(i)) for i, c in enumerate(checks))
 
 
 def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema: ResourceSchema,
@@ -270,18 +284,21 @@ def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema
 
 def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema: ResourceSchema,
                      state: _State, options: CheckOptions) -> None:
-    kept = state.samples.setdefault(check.id, [])
-    room = options.samples_per_rule - len(kept)
-    if room <= 0:
-        return
-    index = flag.arg_true().head(room)
+    """Keeps the rule's first rows in file order: a rule's failures can arrive out of order
+    (a cross-item rule's remainder comes after its fast form in each batch)."""
+    kept, limit = state.samples.setdefault(check.id, []), options.samples_per_rule
+    index = flag.arg_true().head(limit)
     rows = batch[ROW_INDEX].gather(index).to_list()
+    if not rows or (len(kept) >= limit and kept[-1].row < rows[0]):
+        return
     values = batch.select(check.columns).gather(index).rows()
     for row, vals in zip(rows, values, strict=True):
         en, zh = _explain(check, vals)
         shown = "; ".join(_mask(v, schema.field(c), options.mask) for c, v in zip(check.columns, vals, strict=True))
         kept.append(Sample(row=row, item=check.item, rule=check.rule, value=shown if any(
             v is not None for v in vals) else None, expected_en=en, expected_zh=zh))
+    kept.sort(key=lambda sample: sample.row)
+    del kept[limit:]
 
 
 def _explain(check: Check, values: tuple[Any, ...]) -> tuple[str, str]:
@@ -323,7 +340,8 @@ def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[s
     for key in schema.key_sets():
         if not set(key) <= set(present):
             continue
-        complete = batch.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+        # Only the key's columns are filtered: copying the whole batch cost more than hashing it.
+        complete = batch.select(*key, ROW_INDEX).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
         state.key_hashes.setdefault(tuple(key), HashStore()).add(complete.select(key).hash_rows(),
                                                                  complete[ROW_INDEX])
     state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])

@@ -15,6 +15,7 @@ full-width and other Unicode digits.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,10 +79,13 @@ class Plan:
         return pl.col(name)
 
     def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The stages as one lazy query: polars plans them together, which costs less
+        processor time than one eager `with_columns` per stage (about 15% on the fast plan)."""
+        lazy = frame.lazy()
         for stage in self.stages:
             if stage:
-                frame = frame.with_columns(**stage)
-        return frame
+                lazy = lazy.with_columns(**stage)
+        return lazy.collect()
 
 
 # --- identifier expressions ---------------------------------------------------------------
@@ -97,6 +101,41 @@ def citizen_check_value(first17: pl.Expr) -> pl.Expr:
     made sure the 17 characters are decimal digits (base 13 would also read a, b, c)."""
     base13 = first17.str.to_integer(base=13, strict=False)
     return (12 - (base13 % 11) * 2 % 11) % 11  # reduce before doubling: 2·13^17 overflows
+
+
+@functools.cache
+def _real_dates() -> pl.Series:
+    """Every real date from EARLIEST_BIRTH_YEAR to 2199 as the integer yyyymmdd (160,000-odd)."""
+    start = date(EARLIEST_BIRTH_YEAR, 1, 1)
+    days = pl.date_range(start, date(2199, 12, 31), eager=True)
+    return (days.dt.year().cast(pl.Int64) * 10_000 + days.dt.month().cast(pl.Int64) * 100
+            + days.dt.day().cast(pl.Int64)).implode()
+
+
+def real_ymd(key: pl.Expr) -> pl.Expr:
+    """True where the integer yyyymmdd is a real date from EARLIEST_BIRTH_YEAR to 2199: one
+    lookup in the set of such dates is cheaper than the calendar arithmetic (1 M values,
+    processor time: 14 ms against 37 ms, and 54 ms for a date parse)."""
+    return key.is_in(_real_dates())
+
+
+def ymd_key(text: pl.Expr) -> pl.Expr:
+    """YYYYMMDD text as the integer yyyymmdd, null unless it is 8 ASCII digits making a real
+    date that `real_ymd` accepts (dates outside its years take the detailed path). Eight
+    bytes that parse to a number of eight digits hold no sign, space, or full-width digit."""
+    number = text.str.to_integer(base=10, strict=False)
+    return pl.when((text.str.len_bytes() == 8) & real_ymd(number)).then(number)
+
+
+def date_key(day: pl.Expr) -> pl.Expr:
+    """A date as the integer yyyymmdd, to compare with ymd_key and citizen_birth_key."""
+    return day.dt.year().cast(pl.Int64) * 10_000 + day.dt.month().cast(pl.Int64) * 100 + day.dt.day()
+
+
+def citizen_birth_key(column: str) -> pl.Expr:
+    """The birth date inside an ID number as yyyymmdd, from the 17 digits the fast plan parsed
+    (digits 7-14): arithmetic on a number already there, instead of slicing and parsing."""
+    return pl.col(f"__n17:{column}") // 1000 % 10**8
 
 
 def _stripped(plan: Plan, column: str) -> pl.Expr:
@@ -319,8 +358,7 @@ def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
     elif spec.validator:
         return pl.lit(False)  # rare in bulk data: always explained in detail
     if spec.type in ("date", "datetime"):
-        parts.append(v.str.contains(_strftime_pattern(date_format(spec)))
-                     & fast.add(0, f"__d:{spec.name}", parsed_date(v, spec)).is_not_null())
+        parts.append(_fast_date_ok(spec, fast))
     elif spec.type != "string":
         return pl.lit(False) if spec.type == "boolean" else _fast_all(spec, today, fast)
     if spec.max_length is not None:
@@ -328,7 +366,7 @@ def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
     if spec.min_length is not None:
         parts.append(v.str.len_chars() >= spec.min_length)
     if spec.pattern:
-        parts.append(v.str.contains(spec.pattern))
+        parts.append(fast_pattern_ok(v, spec.pattern))
     if spec.enum is not None:
         parts.append(v.is_in(spec.enum))
     if spec.minimum is not None or spec.maximum is not None:
@@ -336,6 +374,57 @@ def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
     if not parts:
         return None
     return fast.add(1, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+
+
+def ymd_keyed(spec: FieldSpec | None) -> bool:
+    """Dates written YYYYMMDD (the national data elements' format) are read as integers."""
+    return spec is not None and spec.type == "date" and date_format(spec) == "%Y%m%d"
+
+
+def _fast_date_ok(spec: FieldSpec, fast: Plan) -> pl.Expr:
+    v = pl.col(spec.name)
+    if ymd_keyed(spec):
+        return fast.add(0, f"__ymd:{spec.name}", ymd_key(v)).is_not_null()
+    return v.str.contains(_strftime_pattern(date_format(spec))) \
+        & fast.add(0, f"__d:{spec.name}", parsed_date(v, spec)).is_not_null()
+
+
+_DIGIT_TOKEN = re.compile(r"(?:(?P<digit>[0-9])|\[(?P<low>[0-9])-(?P<high>[0-9])\])(?:\{(?P<times>[0-9]+)\})?")
+
+
+def digit_interval(pattern: str) -> tuple[int, int, int] | None:
+    """(length, lowest, highest) when `pattern` matches exactly the decimal numbers of one
+    interval, all of one length and without a leading zero: fixed digits, at most one digit
+    range, then [0-9] only. `^1[3-9][0-9]{9}$` is 11 digits from 13000000000 to 19999999999.
+    None for any other pattern."""
+    if not (pattern.startswith("^") and pattern.endswith("$")):
+        return None
+    body, at = pattern[1:-1], 0
+    positions: list[tuple[int, int]] = []
+    while at < len(body):
+        token = _DIGIT_TOKEN.match(body, at)
+        if token is None:
+            return None
+        span = (int(token["digit"]),) * 2 if token["digit"] else (int(token["low"]), int(token["high"]))
+        positions += [span] * int(token["times"] or 1)
+        at = token.end()
+    first_range = next((i for i, (low, high) in enumerate(positions) if low != high), len(positions))
+    if not 0 < len(positions) <= 18 or positions[0][0] == 0 \
+            or any(span != (0, 9) for span in positions[first_range + 1:]):
+        return None  # empty, beyond 64 bits, a leading zero, or not one interval
+    return (len(positions), int("".join(str(low) for low, _ in positions)),
+            int("".join(str(high) for _, high in positions)))
+
+
+def fast_pattern_ok(v: pl.Expr, pattern: str) -> pl.Expr:
+    """The pattern test, as a length and an integer range where `digit_interval` allows: an
+    anchored regular expression costs more than twice a parse (1 M mobile numbers, processor
+    time: 32 ms against 13 ms). L bytes parsing to at least 10^(L-1) are L ASCII digits."""
+    interval = digit_interval(pattern)
+    if interval is None:
+        return v.str.contains(pattern)
+    length, lowest, highest = interval
+    return (v.str.len_bytes() == length) & v.str.to_integer(base=10, strict=False).is_between(lowest, highest)
 
 
 def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
@@ -351,7 +440,7 @@ def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
 
 def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     """18 ASCII characters, real province, real birth date, right check character; the ID
-    helpers it leaves in the plan (__n17, __born, __fast) also serve the cross-item rules.
+    helpers it leaves in the plan (__n17, __fast) also serve the cross-item rules.
 
     No regular expression: 18 bytes whose first 17 parse as a decimal number of at least
     11·10^15 (the smallest province code) are 17 ASCII digits — a sign, a space or a
@@ -359,14 +448,14 @@ def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     v = pl.col(column)
     first17 = v.str.slice(0, 17)
     n17 = fast.add(0, f"__n17:{column}", first17.str.to_integer(base=10, strict=False))
-    check = fast.add(0, f"__check:{column}", citizen_check_value(first17))
-    born = fast.add(0, f"__born:{column}", v.str.slice(6, 8).str.to_date("%Y%m%d", strict=False))
+    check = fast.add(0, f"__fcheck:{column}", citizen_check_value(first17))
     last = v.str.slice(17, 1)
-    actual = fast.add(0, f"__last:{column}",
+    actual = fast.add(0, f"__flast:{column}",
                       pl.when(last == "X").then(10).otherwise(last.str.to_integer(base=10, strict=False)))
     provinces = sorted(int(p) for p in divisions.province_codes())
+    born = citizen_birth_key(column)  # 17 ASCII digits once the province test holds
     ok = ((v.str.len_bytes() == 18) & (n17 // 10**15).is_in(provinces)
-          & (born <= pl.lit(today)) & (born.dt.year() >= EARLIEST_BIRTH_YEAR) & (check == actual))
+          & real_ymd(born) & (born <= today.year * 10_000 + today.month * 100 + today.day) & (check == actual))
     return fast.add(1, f"__fast:{column}", ok.fill_null(False))
 
 
@@ -402,59 +491,106 @@ def item_checks(spec: FieldSpec, today: date, plan: Plan, excel: bool = False) -
 # --- cross-item rules ------------------------------------------------------------------------
 
 
+@dataclass
+class Remainder:
+    """The part of a cross-item rule that its fast form leaves out: rows whose values it does
+    not read (a birth date the integer reading refuses, a gender code with spaces). `check`
+    runs on the suspicious rows with the detail checks and counts under the same rule id;
+    `marks` adds the rows it needs to the suspicious ones (None: they are there already)."""
+
+    check: Check
+    marks: pl.Expr | None = None
+
+
 def cross_check(rule: CrossRule, schema: ResourceSchema, today: date, plan: Plan,
-                references: dict[str, frozenset[str]] | None = None) -> Check | None:
-    """None when the rule cannot be evaluated (its reference data is not available)."""
+                references: dict[str, frozenset[str]] | None = None) -> tuple[Check, Remainder | None] | None:
+    """The rule on every row, and its remainder if it has one; None when the rule cannot be
+    evaluated (its reference data is not available)."""
     specs = [schema.field(n) for n in rule.fields]
     cols = [pl.col(n) for n in rule.fields]
     item = "+".join(rule.fields)
     if rule.kind == "id_birth_date":
-        birth_spec = specs[1]
-        assert birth_spec is not None
-        born = plan.add(0, f"__d:{birth_spec.name}", parsed_date(cols[1], birth_spec)) \
-            if birth_spec.type in ("date", "datetime") else cols[1].str.to_date("%Y%m%d", strict=False)
-        if birth_spec.type == "datetime":
-            born = born.dt.date()
-        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
-        fails = id_ok & born.is_not_null() & (born != pl.col(f"__born:{rule.fields[0]}"))
-        return Check("id_birth_date", "consistency", item, "the birth date in the ID number",
-                     "与身份号码中的出生日期一致", fails.fill_null(False), rule.fields)
+        return _id_birth_date(rule, specs[1], today, plan)
     if rule.kind == "id_gender":
-        id_ok = citizen_fast_ok(rule.fields[0], today, plan)
-        # The gender digit is the last of the first 17 (or of all 15 in a legacy number).
-        odd = pl.col(f"__n17:{rule.fields[0]}") % 2 == 1
-        gender = cols[1].str.strip_chars()
-        fails = id_ok & gender.is_in(["1", "2"]) & (odd != (gender == "1"))
-        return Check("id_gender", "consistency", item,
-                     "gender code 1 (male) for an odd sequence digit, 2 (female) for an even one",
-                     "身份号码顺序码为奇数时性别代码为1（男），偶数时为2（女）", fails.fill_null(False), rule.fields)
+        return _id_gender(rule, today, plan)
     if rule.kind == "date_order":
         start, end = (plan.add(0, f"__d:{s.name}", parsed_date(c, s)) if s and s.type in ("date", "datetime")
                       else c for c, s in zip(cols, specs, strict=True))
         return Check("date_order", "consistency", item, f"{rule.fields[1]} on or after {rule.fields[0]}",
-                     f"{rule.fields[1]} 不早于 {rule.fields[0]}", (end < start).fill_null(False), rule.fields)
+                     f"{rule.fields[1]} 不早于 {rule.fields[0]}", (end < start).fill_null(False), rule.fields), None
     if rule.kind == "foreign_key":
         values = (references or {}).get(rule.reference or "")
         if values is None:
             return None
         ref = f"{rule.reference}.{rule.reference_field or rule.fields[0]}"
         return Check("foreign_key", "consistency", item, f"a value present in {ref}", f"须存在于 {ref}",
-                     (cols[0].is_not_null() & ~cols[0].is_in(list(values))).fill_null(False), rule.fields)
+                     (cols[0].is_not_null() & ~cols[0].is_in(list(values))).fill_null(False), rule.fields), None
     raise ValueError(rule.kind)
+
+
+def _id_birth_date(rule: CrossRule, spec: FieldSpec | None, today: date,
+                   plan: Plan) -> tuple[Check, Remainder | None]:
+    """A birth date written YYYYMMDD is compared as an integer on every row; one the integer
+    reading refuses (so its item's fast verdict did too) is parsed on the suspicious rows."""
+    assert spec is not None
+    id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+    id_born = citizen_birth_key(rule.fields[0])
+
+    def check(fails: pl.Expr) -> Check:
+        return Check("id_birth_date", "consistency", "+".join(rule.fields), "the birth date in the ID number",
+                     "与身份号码中的出生日期一致", fails.fill_null(False), rule.fields)
+
+    if ymd_keyed(spec):
+        key = plan.add(0, f"__ymd:{spec.name}", ymd_key(pl.col(spec.name)))
+        parsed = _birth_date(spec, plan=None)
+        rest = id_ok & key.is_null() & parsed.is_not_null() & (date_key(parsed) != id_born)
+        return check(id_ok & (key != id_born)), Remainder(check(rest))
+    born = _birth_date(spec, plan)
+    return check(id_ok & born.is_not_null() & (date_key(born) != id_born)), None
+
+
+def _birth_date(spec: FieldSpec, plan: Plan | None) -> pl.Expr:
+    v = pl.col(spec.name)
+    if spec.type not in ("date", "datetime"):
+        return v.str.to_date("%Y%m%d", strict=False)
+    born = plan.add(0, f"__d:{spec.name}", parsed_date(v, spec)) if plan else parsed_date(v, spec)
+    return born.dt.date() if spec.type == "datetime" else born
+
+
+def _id_gender(rule: CrossRule, today: date, plan: Plan) -> tuple[Check, Remainder]:
+    """Codes written exactly 1 or 2 are compared on every row; a longer value (a code with
+    spaces) is stripped and compared on the suspicious rows, which `marks` makes it."""
+    id_ok = citizen_fast_ok(rule.fields[0], today, plan)
+    # The gender digit is the last of the first 17 (or of all 15 in a legacy number).
+    odd = pl.col(f"__n17:{rule.fields[0]}") % 2 == 1
+    raw = pl.col(rule.fields[1])
+    gender = raw.str.strip_chars()
+
+    def check(fails: pl.Expr) -> Check:
+        return Check("id_gender", "consistency", "+".join(rule.fields),
+                     "gender code 1 (male) for an odd sequence digit, 2 (female) for an even one",
+                     "身份号码顺序码为奇数时性别代码为1（男），偶数时为2（女）", fails.fill_null(False), rule.fields)
+
+    exact = id_ok & (((raw == "1") & ~odd) | ((raw == "2") & odd))
+    padded = raw.str.len_bytes() > 1
+    rest = id_ok & padded & gender.is_in(["1", "2"]) & (odd != (gender == "1"))
+    return check(exact), Remainder(check(rest), marks=padded.fill_null(False))
 
 
 @dataclass
 class CheckSet:
     """Everything to run on a batch. `fast` columns and `row_checks` (required items,
     cross-item rules) are evaluated on every row; `detail` checks, which name the exact
-    reason, only on the rows some item's fast verdict did not clear."""
+    reason, and the cross-item rules' `remainders` only on the rows that some item's fast
+    verdict did not clear (or a remainder marked)."""
 
     fast: Plan
-    suspicious: list[pl.Expr]  # per item: present and not cleared
+    suspicious: list[pl.Expr]  # per item: present and not cleared; per remainder: its marks
     row_checks: list[Check]
     detail: Plan
     detail_checks: list[Check]
     skipped: list[CrossRule]
+    remainders: list[Check] = field(default_factory=list)  # read the `fast` columns
 
     @property
     def all_checks(self) -> list[Check]:
@@ -477,10 +613,14 @@ def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
             suspicious.append(pl.col(spec.name).is_not_null() & ~ok)
             detail_checks += item_checks(spec, today, detail, excel)
     skipped: list[CrossRule] = []
+    remainders: list[Check] = []
     for rule in schema.rules:
-        check = cross_check(rule, schema, today, fast, references) if set(rule.fields) <= columns else None
-        if check is None:
+        built = cross_check(rule, schema, today, fast, references) if set(rule.fields) <= columns else None
+        if built is None:
             skipped.append(rule)
-        else:
-            row_checks.append(check)
-    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped)
+            continue
+        row_checks.append(built[0])
+        if built[1] is not None:
+            remainders.append(built[1].check)
+            suspicious += [built[1].marks] if built[1].marks is not None else []
+    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped, remainders)

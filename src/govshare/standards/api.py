@@ -51,11 +51,34 @@ class ElementIn(BaseModel):
     personal: str | None = Field(None, description="citizen_id, name, mobile, address or other")
 
 
-def _save(session: Session, caller: Caller, element: ElementIn, identifier: str | None) -> JSONResponse:
+class CodeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(..., max_length=60)
+    name_zh: str = Field(..., max_length=200)
+    name_en: str = Field("", max_length=200)
+
+
+class CodeTableIn(BaseModel):
+    """One version of a code table: its codes from then on. A code of the current version
+    left out is retired; a code not there before is added; a changed name renames it."""
+
+    model_config = ConfigDict(extra="forbid")
+    identifier: str | None = Field(None, max_length=60, description="required when adding")
+    version: str = Field(..., max_length=30)
+    name_zh: str = Field(..., max_length=200)
+    name_en: str = Field("", max_length=200)
+    source_standard: str = Field("", max_length=200)
+    entries: list[CodeIn] = Field(..., max_length=10_000)
+
+
+def _save(session: Session, caller: Caller, body: ElementIn | CodeTableIn, identifier: str | None) -> JSONResponse:
+    table = isinstance(body, CodeTableIn)
+    save = registry.save_code_table if table else registry.save_element
     try:
-        saved = registry.save_element(session, caller.actor, element.model_dump(), identifier=identifier)
+        saved = save(session, caller.actor, body.model_dump(), identifier=identifier)
     except AppError as exc:
-        registry.record_refusal(session, caller.actor, identifier or element.identifier or "", exc)
+        registry.record_refusal(session, caller.actor, identifier or body.identifier or "", exc,
+                                object_type="code_table" if table else "data_element")
         raise
     return JSONResponse(saved.to_dict(), status_code=201 if saved.outcome != "unchanged" else 200)
 
@@ -81,12 +104,32 @@ def list_code_tables(include_superseded: bool = False, caller: Caller = Depends(
     return [{**t.content(), "status": t.status} for t in registry.list_code_tables(session, include_superseded)]
 
 
+@router.post("/code-tables", summary="Add a code table 新增代码表", status_code=201)
+def add_code_table(table: CodeTableIn = Body(...), caller: Caller = Depends(authorize("standards.write")),
+                   session: Session = Depends(db_session)) -> JSONResponse:
+    return _save(session, caller, table, None)
+
+
+@router.put("/code-tables/{identifier:path}", summary="A new version of a code table 代码表新版本",
+            status_code=201)
+def version_code_table(identifier: str, table: CodeTableIn = Body(...),
+                       caller: Caller = Depends(authorize("standards.write")),
+                       session: Session = Depends(db_session)) -> JSONResponse:
+    """Codes are added, renamed and retired by sending the table's next version (201, with
+    `codes` listing what changed); the same version unchanged answers 200; a different table
+    under an existing version 409; a retired code reused with another meaning 422."""
+    return _save(session, caller, table, identifier)
+
+
 @router.get("/code-tables/{identifier:path}", summary="One code table 代码表详情")
 def get_code_table(identifier: str, version: str | None = None,
                    caller: Caller = Depends(authorize("standards.read")),
                    session: Session = Depends(db_session)) -> dict[str, Any]:
     table = registry.get_code_table(session, identifier, version)
-    return {**table.content(), "status": table.status}
+    versions = [t.version for t in registry.code_table_versions(session, identifier)]
+    return {**table.content(), "status": table.status, "versions": versions,
+            "retired": [{"code": c, **{k: e[k] for k in ("name_zh", "name_en")}}
+                        for c, e in registry.retired_codes(session, identifier).items()]}
 
 
 @router.get("/export", summary="Export the registry 导出")

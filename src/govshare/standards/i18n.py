@@ -40,6 +40,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "Code table: its identifier (e.g. GB/T 2261.1); pattern: a regular expression; range: "
                     "low..high; validator: gb11643, gb32100 or gb2260."),
     "cancel": ("取消", "Cancel"),
+    "add_table": ("新增代码表", "Add a code table"),
+    "edit_table": ("修改代码表", "Edit code table"),
+    "new_table_version_hint": ("保存即为代码表的新版本，须填写新的版本号：原版本保留为“已被替代”。新增代码填在空行中；"
+                               "勾选“停用”的代码不再有效，但不得以其他含义重新使用。",
+                               "Saving makes the table's next version and needs a new version number: the current "
+                               "one is kept as superseded. Type new codes in the blank rows; a code ticked "
+                               "\"retire\" is no longer valid and may not be reused with another meaning."),
+    "codes_legend": ("代码", "Codes"),
+    "codes_hint": ("每行一个代码：代码与中文名称必填。已有代码不可改写，可修改名称或停用。",
+                   "One code a row: the code and its Chinese name are required. An existing code cannot be "
+                   "rewritten; rename or retire it."),
+    "retire": ("停用", "Retire"),
+    "retired_codes": ("已停用代码", "Retired codes"),
+    "table_added": ("代码表已新增", "Code table added"),
+    "table_versioned": ("已保存为新版本，原版本已被替代", "Saved as a new version; the previous one is superseded"),
+    "table_unchanged": ("内容未改变，未新增版本", "Nothing changed: no new version"),
     "element_added": ("数据元已新增", "Data element added"),
     "element_versioned": ("已保存为新版本，原版本已被替代", "Saved as a new version; the previous one is superseded"),
     "element_unchanged": ("内容未改变，未新增版本", "Nothing changed: no new version"),

@@ -164,6 +164,13 @@ def is_format_notation(notation: str) -> bool:
     return bool(format_constraints(notation))
 
 
+# Code table identifiers are standard numbers such as "GB/T 2261.1": letters, digits, spaces,
+# '.', '/', '_' and '-'. "new" and a last segment "edit" would read as the pages' own paths.
+TABLE_IDENTIFIER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ./_-]*[A-Za-z0-9.])?$")
+TABLE_WIDTHS = {"identifier": 60, "version": 30, "name_zh": 200, "name_en": 200, "source_standard": 200}
+ENTRY_WIDTHS = {"code": 60, "name_zh": 200, "name_en": 200}
+
+
 def code_table_from_dict(data: dict[str, Any]) -> CodeTableDef:
     where = data.get("identifier") or "?"
     for key in ("identifier", "version", "name_zh"):
@@ -171,18 +178,42 @@ def code_table_from_dict(data: dict[str, Any]) -> CodeTableDef:
             raise InvalidInput(f"code table {where}: {key} is required", f"代码表 {where}：缺少 {key}",
                                field=key)
     entries = [{"code": str(e.get("code", "")).strip(), "name_zh": str(e.get("name_zh", "")).strip(),
-                "name_en": str(e.get("name_en") or "").strip()} for e in data.get("entries", [])]
-    codes = [e["code"] for e in entries]
-    if not entries or any(not c for c in codes):
-        raise InvalidInput(f"code table {where}: every entry needs a code", f"代码表 {where}：每个条目都须有代码",
-                           field="entries")
+                "name_en": str(e.get("name_en") or "").strip()} for e in data.get("entries") or []]
+    table = CodeTableDef(identifier=str(data["identifier"]).strip(), version=str(data["version"]).strip(),
+                         name_zh=str(data["name_zh"]).strip(), name_en=str(data.get("name_en") or "").strip(),
+                         source_standard=str(data.get("source_standard") or "").strip(), entries=entries)
+    _check_table(table)
+    return table
+
+
+def _check_table(table: CodeTableDef) -> None:
+    """What makes a code table usable, each refusal naming the field (`entries` for the codes)."""
+    where = table.identifier
+
+    def refuse(field: str, en: str, zh: str) -> None:
+        raise InvalidInput(f"code table {where}: {en}", f"代码表 {where}：{zh}", field=field)
+
+    for key, width in TABLE_WIDTHS.items():
+        if len(getattr(table, key)) > width:
+            refuse(key, f"{key} is longer than {width} characters", f"{key} 超过 {width} 个字符")
+    last = table.identifier.rsplit("/", 1)[-1]
+    if not TABLE_IDENTIFIER.match(table.identifier) or table.identifier == "new" or last == "edit":
+        refuse("identifier", "the identifier may hold letters, digits, spaces, '.', '/', '_' and '-' "
+               "(e.g. GB/T 2261.1)", "标识符只能包含字母、数字、空格、“.”、“/”、“_”和“-”（如 GB/T 2261.1）")
+    codes = [e["code"] for e in table.entries]
+    if not codes or any(not c for c in codes):
+        refuse("entries", "every entry needs a code (and the table at least one)",
+               "每个条目都须有代码（代码表至少有一个代码）")
+    if any(not e["name_zh"] for e in table.entries):
+        refuse("entries", "every code needs its Chinese name", "每个代码都须有中文名称")
+    for key, width in ENTRY_WIDTHS.items():
+        long = [e["code"][:20] for e in table.entries if len(e[key]) > width]
+        if long:
+            refuse("entries", f"{key} of code {long[0]} is longer than {width} characters",
+                   f"代码 {long[0]} 的 {key} 超过 {width} 个字符")
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
-        raise InvalidInput(f"code table {where}: code(s) {', '.join(dup)} appear twice",
-                           f"代码表 {where}：代码 {'、'.join(dup)} 重复", field="entries")
-    return CodeTableDef(identifier=str(data["identifier"]).strip(), version=str(data["version"]).strip(),
-                        name_zh=str(data["name_zh"]).strip(), name_en=str(data.get("name_en") or ""),
-                        source_standard=str(data.get("source_standard") or ""), entries=entries)
+        refuse("entries", f"code(s) {', '.join(dup)} appear twice", f"代码 {'、'.join(dup)} 重复")
 
 
 def field_spec(element: ElementDef, code_table: Callable[[str], CodeTableDef | None]) -> FieldSpec:
@@ -282,6 +313,11 @@ def element_versions(session: Session, identifier: str) -> list[ElementDef]:
     rows = session.scalars(select(DataElement).where(DataElement.identifier == identifier)
                            .order_by(DataElement.id))
     return [_element_def(r) for r in rows]
+
+
+def code_table_versions(session: Session, identifier: str) -> list[CodeTableDef]:
+    rows = session.scalars(select(CodeTable).where(CodeTable.identifier == identifier).order_by(CodeTable.id))
+    return [_table_def(r) for r in rows]
 
 
 def list_code_tables(session: Session, include_superseded: bool = False) -> list[CodeTableDef]:
@@ -409,18 +445,74 @@ def import_bundle(session: Session, actor: Actor, data: dict[str, Any], *,
 
 
 @dataclass
-class ElementSaved:
-    element: ElementDef
-    outcome: str  # added (a new identifier) | versioned (a new version) | unchanged
+class Saved:
+    """What saving one element or one code table did: outcome added (a new identifier),
+    versioned (a new version) or unchanged; for a code table also the codes it changed."""
+
+    definition: Any  # ElementDef | CodeTableDef
+    outcome: str
     superseded: list[str] = field(default_factory=list)
+    codes: dict[str, list[str]] | None = None  # code tables: added, renamed, retired
+
+    @property
+    def element(self) -> Any:
+        return self.definition
 
     def to_dict(self) -> dict[str, Any]:
-        return {"element": {**self.element.content(), "status": self.element.status},
+        kind = "element" if isinstance(self.definition, ElementDef) else "code_table"
+        done = {kind: {**self.definition.content(), "status": self.definition.status},
                 "outcome": self.outcome, "superseded": self.superseded}
+        return done | ({"codes": self.codes} if self.codes is not None else {})
+
+
+ElementSaved = Saved
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of versioned definition is saved: its table, names and audit actions."""
+
+    model: Any
+    what: tuple[str, str]  # in messages: ("data element", "数据元")
+    object_type: str  # audit object type; actions are standards.<object_type>.add|version|save
+    action: str
+    importer: Callable[[Session, Any, ImportResult], None]
+    getter: Callable[[Session, str, str], Any]
+
+
+def _save(session: Session, actor: Actor, kind: _Kind, definition: Any, identifier: str | None,
+          details: dict[str, Any] | None = None) -> Saved:
+    """The import's rules for one definition typed on a form or sent to the API: adding an
+    identifier that exists, or versioning one that does not, is refused; then as an import."""
+    exists = session.scalar(select(func.count()).select_from(kind.model)
+                            .where(kind.model.identifier == definition.identifier))
+    en, zh = kind.what
+    if identifier is None and exists:
+        raise Conflict(f"{en} {definition.identifier} already exists: give its changes a new version "
+                       "on its edit page", f"{zh} {definition.identifier} 已存在：请在其修改页面以新版本保存修改",
+                       field="identifier")
+    if identifier is not None and not exists:
+        raise NotFound(f"{en} {identifier} is not registered", f"{zh} {identifier} 未登记", field="identifier")
+    result = ImportResult()
+    kind.importer(session, definition, result)
+    saved = kind.getter(session, definition.identifier, definition.version)
+    if result.unchanged:
+        return Saved(saved, "unchanged")
+    outcome = "versioned" if exists else "added"
+    audit.record(session, actor, f"{kind.action}.{'add' if outcome == 'added' else 'version'}",
+                 object_type=kind.object_type, object_id=definition.identifier,
+                 details={"version": definition.version, "superseded": result.superseded, **(details or {})})
+    return Saved(saved, outcome, result.superseded)
+
+
+ELEMENTS = _Kind(DataElement, ("data element", "数据元"), "data_element", "standards.element",
+                 lambda s, d, r: _import_element(s, d, r), lambda s, i, v: get_element(s, i, v))
+CODE_TABLES = _Kind(CodeTable, ("code table", "代码表"), "code_table", "standards.code_table",
+                    lambda s, d, r: _import_table(s, d, r), lambda s, i, v: get_code_table(s, i, v))
 
 
 def save_element(session: Session, actor: Actor, data: dict[str, Any], *,
-                 identifier: str | None = None) -> ElementSaved:
+                 identifier: str | None = None) -> Saved:
     """Adds one data element (`identifier` None) or a new version of the element `identifier`,
     with the rules of the import: a changed definition must carry a new version (the current
     one becomes superseded); resubmitting an existing version unchanged changes nothing; a
@@ -428,32 +520,63 @@ def save_element(session: Session, actor: Actor, data: dict[str, Any], *,
     ensure_seeded(session, actor)
     if identifier is not None:
         data = {**data, "identifier": identifier}
-    element = element_from_dict(data)
-    exists = session.scalar(select(func.count()).select_from(DataElement)
-                            .where(DataElement.identifier == element.identifier))
-    if identifier is None and exists:
-        raise Conflict(f"data element {element.identifier} already exists: give its changes a new version "
-                       "on its edit page", f"数据元 {element.identifier} 已存在：请在其修改页面以新版本保存修改",
-                       field="identifier")
-    if identifier is not None and not exists:
-        raise NotFound(f"data element {identifier} is not registered", f"数据元 {identifier} 未登记",
-                       field="identifier")
-    result = ImportResult()
-    _import_element(session, element, result)
-    if result.unchanged:
-        return ElementSaved(get_element(session, element.identifier, element.version), "unchanged")
-    outcome = "versioned" if exists else "added"
-    audit.record(session, actor, f"standards.element.{'add' if outcome == 'added' else 'version'}",
-                 object_type="data_element", object_id=element.identifier,
-                 details={"version": element.version, "superseded": result.superseded})
-    return ElementSaved(get_element(session, element.identifier, element.version), outcome, result.superseded)
+    return _save(session, actor, ELEMENTS, element_from_dict(data), identifier)
 
 
-def record_refusal(session: Session, actor: Actor, identifier: str, error: AppError) -> None:
-    """Audits a refused element change on its own: the change itself is rolled back, the
-    record of the attempt is kept."""
+def save_code_table(session: Session, actor: Actor, data: dict[str, Any], *,
+                    identifier: str | None = None) -> Saved:
+    """Adds a code table or a new version of one, whose entries are its codes from then on:
+    a code left out is retired (the engine refuses it; earlier versions keep it), and a
+    retired code may come back only with its old meaning (GB/T 2260: codes are not reused).
+    Versions follow `save_element`'s rules."""
+    ensure_seeded(session, actor)
+    if identifier is not None:
+        data = {**data, "identifier": identifier}
+    table = code_table_from_dict(data)
+    _refuse_reuse(table, retired_codes(session, table.identifier))
+    codes = code_changes(find_code_table(session, table.identifier), table)
+    saved = _save(session, actor, CODE_TABLES, table, identifier, details=codes)
+    saved.codes = codes if saved.outcome != "unchanged" else {k: [] for k in codes}
+    return saved
+
+
+def code_changes(before: CodeTableDef | None, after: CodeTableDef) -> dict[str, list[str]]:
+    """Codes added, renamed (a name changed) and retired (left out) from one version to the next."""
+    old = {e["code"]: e for e in before.entries} if before else {}
+    new = {e["code"]: e for e in after.entries}
+    return {"added": [c for c in new if c not in old],
+            "renamed": [c for c in new if c in old and old[c] != new[c]],
+            "retired": [c for c in old if c not in new]}
+
+
+def retired_codes(session: Session, identifier: str) -> dict[str, dict[str, str]]:
+    """Codes some version of the table had and the current one has not, with their last entry."""
+    seen: dict[str, dict[str, str]] = {}
+    current: set[str] = set()
+    for table in code_table_versions(session, identifier):
+        seen.update({e["code"]: e for e in table.entries})
+        if table.status == CURRENT:
+            current = set(table.codes())
+    return {code: entry for code, entry in seen.items() if code not in current}
+
+
+def _refuse_reuse(table: CodeTableDef, retired: dict[str, dict[str, str]]) -> None:
+    reused = [e["code"] for e in table.entries
+              if e["code"] in retired and e["name_zh"] != retired[e["code"]]["name_zh"]]
+    if reused:
+        raise InvalidInput(f"code table {table.identifier}: code(s) {', '.join(reused)} were retired with another "
+                           "meaning and are not reused; give the new meaning a new code",
+                           f"代码表 {table.identifier}：代码 {'、'.join(reused)} 已停用且原含义不同，不得重复使用，"
+                           "请为新含义另设代码", field="entries")
+
+
+def record_refusal(session: Session, actor: Actor, identifier: str, error: AppError,
+                   object_type: str = "data_element") -> None:
+    """Audits a refused change on its own: the change itself is rolled back, the record of
+    the attempt is kept."""
     session.rollback()
-    audit.record(session, actor, "standards.element.save", object_type="data_element", object_id=identifier,
+    action = "standards.element.save" if object_type == "data_element" else f"standards.{object_type}.save"
+    audit.record(session, actor, action, object_type=object_type, object_id=identifier,
                  outcome=audit.Outcome.FAILURE, details={"code": error.code, "field": error.field})
     session.commit()
 
