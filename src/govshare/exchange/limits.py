@@ -1,8 +1,10 @@
 """Per-client rate and row limits, counted in the database so every app worker shares them.
 
 Fixed windows: calls per minute (`m<epoch minute>`) and rows per day (`d<YYYYMMDD>`, Beijing
-day). One upsert per call increments and returns the count; going over answers 429 with
-Retry-After (seconds to the next window). Persons signed in to pages count as `u<user id>`.
+day). A data call reads both counts with its terms and stops at once when it would be over; at
+its end one upsert increments the minute and returns the count, which decides: going over answers
+429 with Retry-After (seconds to the next window) and rolls the call back, count included.
+Persons signed in to pages count as `u<user id>`.
 """
 
 from __future__ import annotations
@@ -72,34 +74,47 @@ def _day_window(now: datetime) -> tuple[str, int]:
     return f"d{local:%Y%m%d}", max(1, int((tomorrow - local).total_seconds()))
 
 
-def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
-    """Counts one call; 429 when the minute's allowance is spent or the day's rows are."""
-    count, used = session.execute(minute_charge(session, principal)).one()
-    judge(count, used, limits)
+def usage(principal: Principal):  # type: ignore[no-untyped-def]
+    """(calls counted this minute, rows taken today) as two scalar subqueries, read without a
+    lock: a data call reads them with its terms and refuses before any work when it would be
+    over (`judge`). The authoritative minute count is the one `minute_charge` returns."""
+    who = subject(principal)
+    day, _ = _day_window(datetime.now().astimezone())
+
+    def count(window: str):  # type: ignore[no-untyped-def]
+        return select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
+
+    return (count(_minute_window()).scalar_subquery().label("calls"),
+            count(day).scalar_subquery().label("rows_today"))
 
 
 def minute_charge(session: Session, principal: Principal):  # type: ignore[no-untyped-def]
-    """The upsert counting this call in the minute's window and returning (calls this minute,
-    rows today): one statement, which a data call may also send inside its terms query."""
-    who = subject(principal)
-    window, _ = _day_window(datetime.now().astimezone())
-    day = select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
-    return _upsert(session, who, f"m{int(time.time() // 60)}", 1).returning(
-        RateCounter.count.label("calls"), day.scalar_subquery().label("rows_today"))
+    """The upsert counting this call in the minute's window, returning the count with it. It
+    locks the client's counter row until the commit, so a data call sends it last (with its
+    statistics, see `calls.finish`): every concurrent call of the client waits for that lock."""
+    return _upsert(session, subject(principal), _minute_window(), 1).returning(RateCounter.count.label("calls"))
+
+
+def _minute_window() -> str:
+    return f"m{int(time.time() // 60)}"
 
 
 def judge(count: int, used: int | None, limits: Limits) -> None:
-    """429 when the counted call is over the minute's allowance or the day's rows are spent."""
-    now = time.time()
-    if count > limits.calls_per_minute:
-        raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
-                      f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(now % 60) or 1,
-                      {"limit": limits.calls_per_minute, "window": "minute"})
+    """429 when the call is over the minute's allowance or the day's rows are spent."""
+    judge_minute(count, limits)
     if (used or 0) >= limits.rows_per_day:
-        _, retry = _day_window(datetime.fromtimestamp(now).astimezone())
+        _, retry = _day_window(datetime.now().astimezone())
         raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
                       f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
                       {"limit": limits.rows_per_day, "window": "day"})
+
+
+def judge_minute(count: int, limits: Limits) -> None:
+    """429 when `count` (this call included) is over the minute's allowance."""
+    if count > limits.calls_per_minute:
+        raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
+                      f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(time.time() % 60) or 1,
+                      {"limit": limits.calls_per_minute, "window": "minute"})
 
 
 def charge_rows(session: Session, principal: Principal, rows: int) -> None:

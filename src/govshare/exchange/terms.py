@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, defer
 
 from govshare.catalog.models import CatalogResource
@@ -41,15 +41,16 @@ class Terms:
     limits: limits.Limits
     dataset: Dataset | None
     version: DatasetVersion | None  # the dataset's live version
-    charged: tuple[int, int | None] | None  # (calls this minute, rows today) when counted in the same query
+    calls: int  # calls the client made this minute before this one
+    rows_today: int  # rows charged to the client today
 
 
 def read(session: Session, principal: Principal, resource_id: int, operation: str) -> Terms | None:
     """The call's terms; None when the resource does not exist or is not published.
 
-    On PostgreSQL the same statement also counts the call in the client's minute window (a
-    data-modifying WITH): one round trip for everything checked before the operation. A call
-    refused afterwards rolls its transaction back, count included, as before."""
+    The same statement reads the client's counts (this minute's calls, today's rows) without
+    locking them: the call is counted at its end (`calls.finish`), so concurrent calls of one
+    client do not queue behind each other's counter row for their whole length."""
     on = today()
     if principal.department_id is None:
         grant_on: Any = false()
@@ -71,16 +72,12 @@ def read(session: Session, principal: Principal, resource_id: int, operation: st
             .where(CatalogResource.id == resource_id)
             .order_by(Grant.id.desc())
             .options(defer(DatasetVersion.quality_report)))
-    counted = session.get_bind().dialect.name == "postgresql"
-    if counted:
-        minute = limits.minute_charge(session, principal).cte("minute_charge")
-        stmt = stmt.add_columns(minute.c.calls, minute.c.rows_today).join(minute, true())
-    rows = session.execute(stmt).all()
+    rows = session.execute(stmt.add_columns(*limits.usage(principal))).all()
     if not rows or rows[0][3] is None:
         return None
     first = rows[0]
     grant = next((GrantTerms(r[7], list(r[8]), list(r[9] or []), dict(r[10] or {}), list(r[11]))
                   for r in rows if r[7] is not None and operation in r[11]), None)
     limit_row = None if first[12] is None else (first[12], first[13], first[14])
-    charged = (first[15], first[16]) if counted else None
-    return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), first[5], first[6], charged)
+    return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), first[5], first[6], first[15] or 0,
+                 first[16] or 0)
