@@ -53,7 +53,7 @@ def test_a_call_pushed_over_the_minute_while_it_ran_is_refused_and_not_counted(
 
     def another_call_counted_meanwhile(session, call, values):  # type: ignore[no-untyped-def]
         # What a concurrent call of the same client does between this call's check and its end.
-        session.execute(limits.minute_charge(session, call.caller.principal))
+        session.execute(*limits.minute_charge(session, call.caller.principal))
         return real_verify(session, call, values)
 
     monkeypatch.setattr(data, "verify", another_call_counted_meanwhile)

@@ -124,17 +124,26 @@ def finish(session: Session, call: Call, rows: int, details: dict[str, Any] | No
                           "grant_id": call.grant.id if call.grant else None, **(details or {})})
 
 
-def _count_minute(session: Session, principal: Principal, counted: list[Any]) -> int:
+def _count_minute(session: Session, principal: Principal, counted: list[limits.Bound]) -> int:
     """Runs the `counted` upserts and the client's minute upsert; the minute's count."""
-    minute = limits.minute_charge(session, principal)
+    minute, params = limits.minute_charge(session, principal)
     if session.get_bind().dialect.name != "postgresql":
-        for stmt in counted:
-            session.execute(stmt)
-        return session.execute(minute).scalar_one()
+        for stmt, values in counted:
+            session.execute(stmt, values)
+        return session.execute(minute, params).scalar_one()
+    for _, values in counted:
+        params = {**params, **values}
+    return session.execute(_together(minute, tuple(stmt for stmt, _ in counted)), params).scalar_one()
+
+
+@lru_cache(maxsize=8)
+def _together(minute: Any, counted: tuple[Any, ...]) -> Any:
+    """The minute's upsert with the `counted` ones as data-modifying WITHs: one statement. Keyed
+    by the statements themselves, which are built once (`limits.Bound`)."""
     together = select(minute.cte("minute_charge").c.calls)
     for n, stmt in enumerate(counted):
         together = together.add_cte(stmt.cte(f"counted_{n}"))
-    return session.execute(together).scalar_one()
+    return together
 
 
 def refused(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,

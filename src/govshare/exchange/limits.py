@@ -12,8 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,12 +62,26 @@ def resolved(row: tuple[int, int, int] | None) -> Limits:
     return Limits(*row)
 
 
-def _upsert(session: Session, who: str, window: str, by: int):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
+# A statement built once (its cache key too) and the values of its binds: a data call runs a few
+# of these per call, and building them anew cost more CPU than the rest of the call's Python.
+Bound = tuple[Any, dict[str, Any]]
+
+
+@lru_cache(maxsize=8)
+def _counter_upsert(dialect: str, name: str, returning: bool):  # type: ignore[no-untyped-def]
+    """Adds :{name}_by to the counter (:{name}_subject, :{name}_window); the bind names keep two
+    of these apart in one statement."""
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(RateCounter).values(subject=who, window=window, count=by)
-    return stmt.on_conflict_do_update(index_elements=["subject", "window"],
+    stmt = maker(RateCounter).values(subject=bindparam(f"{name}_subject"), window=bindparam(f"{name}_window"),
+                                     count=bindparam(f"{name}_by"))
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"],
                                       set_={"count": RateCounter.count + stmt.excluded.count})
+    return stmt.returning(RateCounter.count.label("calls")) if returning else stmt
+
+
+def _upsert(session: Session, name: str, who: str, window: str, by: int, returning: bool = False) -> Bound:
+    stmt = _counter_upsert(session.get_bind().dialect.name, name, returning)
+    return stmt, {f"{name}_subject": who, f"{name}_window": window, f"{name}_by": by}
 
 
 def _day_window(now: datetime) -> tuple[str, int]:
@@ -74,25 +90,29 @@ def _day_window(now: datetime) -> tuple[str, int]:
     return f"d{local:%Y%m%d}", max(1, int((tomorrow - local).total_seconds()))
 
 
-def usage(principal: Principal):  # type: ignore[no-untyped-def]
-    """(calls counted this minute, rows taken today) as two scalar subqueries, read without a
-    lock: a data call reads them with its terms and refuses before any work when it would be
-    over (`judge`). The authoritative minute count is the one `minute_charge` returns."""
-    who = subject(principal)
-    day, _ = _day_window(datetime.now().astimezone())
-
+@lru_cache(maxsize=1)
+def usage():  # type: ignore[no-untyped-def]
+    """(calls counted this minute, rows taken today) as two scalar subqueries on the binds of
+    `usage_params`, read without a lock: a data call reads them with its terms and refuses
+    before any work when it would be over (`judge`). The authoritative minute count is the one
+    `minute_charge` returns."""
     def count(window: str):  # type: ignore[no-untyped-def]
-        return select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
+        return select(RateCounter.count).where(RateCounter.subject == bindparam("usage_subject"),
+                                               RateCounter.window == bindparam(window)).scalar_subquery()
 
-    return (count(_minute_window()).scalar_subquery().label("calls"),
-            count(day).scalar_subquery().label("rows_today"))
+    return count("usage_minute").label("calls"), count("usage_day").label("rows_today")
 
 
-def minute_charge(session: Session, principal: Principal):  # type: ignore[no-untyped-def]
+def usage_params(principal: Principal) -> dict[str, Any]:
+    return {"usage_subject": subject(principal), "usage_minute": _minute_window(),
+            "usage_day": _day_window(datetime.now().astimezone())[0]}
+
+
+def minute_charge(session: Session, principal: Principal) -> Bound:
     """The upsert counting this call in the minute's window, returning the count with it. It
     locks the client's counter row until the commit, so a data call sends it last (with its
     statistics, see `calls.finish`): every concurrent call of the client waits for that lock."""
-    return _upsert(session, subject(principal), _minute_window(), 1).returning(RateCounter.count.label("calls"))
+    return _upsert(session, "minute", subject(principal), _minute_window(), 1, returning=True)
 
 
 def _minute_window() -> str:
@@ -119,14 +139,14 @@ def judge_minute(count: int, limits: Limits) -> None:
 
 def charge_rows(session: Session, principal: Principal, rows: int) -> None:
     if rows:
-        session.execute(rows_charge(session, principal, rows))
+        session.execute(*rows_charge(session, principal, rows))
 
 
-def rows_charge(session: Session, principal: Principal, rows: int):  # type: ignore[no-untyped-def]
+def rows_charge(session: Session, principal: Principal, rows: int) -> Bound:
     """The statement adding `rows` to the client's day (a data call sends it in one round trip
     with its statistics, see `calls.finish`)."""
     window, _ = _day_window(datetime.now().astimezone())
-    return _upsert(session, subject(principal), window, rows)
+    return _upsert(session, "rows", subject(principal), window, rows)
 
 
 def rows_left(session: Session, principal: Principal, limits: Limits) -> int:
