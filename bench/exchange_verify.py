@@ -97,6 +97,12 @@ def load(db, rows: int, folder: Path):  # type: ignore[no-untyped-def]
     return node, version, frame
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -219,8 +225,11 @@ def main() -> None:
                 return client.get(f"{base}/bench/bare")
 
             asyncio.run(closed_loop(verify, 1.0, args.concurrency))  # warm up
+            before = _cpu_seconds(server.pid)
             bare_tps, bare_p50, bare_p99, bare_err = asyncio.run(closed_loop(bare, seconds, args.concurrency))
+            between = _cpu_seconds(server.pid)
             tps, p50, p99, errors = asyncio.run(closed_loop(verify, seconds, args.concurrency))
+            bare_cpu, verify_cpu = between - before, _cpu_seconds(server.pid) - between
             half_p50, half_p99, half_err = asyncio.run(open_loop(verify, max(1.0, tps / 2), seconds))
         finally:
             server.terminate()
@@ -229,6 +238,9 @@ def main() -> None:
     print(f"bare endpoint:   {bare_tps:8,.0f} req/s  p50 {bare_p50:6.2f} ms  p99 {bare_p99:6.2f} ms  errors {bare_err}")
     print(f"verify (HTTP):   {tps:8,.0f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  errors {errors}")
     print(f"direct SQL:      {sql_tps:8,.0f} q/s    p50 {sql_p50:6.2f} ms  p99 {sql_p99:6.2f} ms")
+    # The server's own CPU per answer: steadier than the rates when other work shares the cores.
+    print(f"server CPU per answer: bare {1000 * bare_cpu / (bare_tps * seconds):.2f} ms, "
+          f"verify {1000 * verify_cpu / (tps * seconds):.2f} ms (load average {os.getloadavg()[0]:.1f})")
     print(f"verify at half peak ({tps / 2:,.0f} req/s): p50 {half_p50:.2f} ms  p99 {half_p99:.2f} ms  "
           f"errors {half_err} (target p99 ≤ {P99_TARGET_MS} ms)")
     ratio = tps / bare_tps
