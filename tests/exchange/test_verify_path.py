@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from govshare.core.audit import AuditRecord, Outcome
+from govshare.core.auth import Principal
 from govshare.core.db import Database
-from govshare.exchange import data, limits
+from govshare.exchange import data, limits, terms
 from govshare.exchange.models import CallDay, RateCounter
 from tests.exchange.conftest import approve, ask, person, system_token
 from tests.factories import login
@@ -92,3 +93,11 @@ def test_a_revoked_grant_is_refused_on_the_very_next_verify(client: TestClient, 
                        headers=login(client, "hr.officer")).status_code == 200
     refused = client.post(url, headers=token, json=_verify_body())
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "no_grant"
+
+
+def test_terms_of_a_caller_without_a_department_hold_no_grant(client: TestClient, world, db: Database,
+                                                              loaded) -> None:
+    _granted(client, loaded, calls_per_minute=100)  # a grant exists, but for another department
+    with db.session() as session:
+        found = terms.read(session, Principal(kind="user", name="运维", department_id=None), loaded.id, "verify")
+    assert found is not None and found.grant is None and (found.calls, found.rows_today) == (0, 0)
