@@ -298,11 +298,13 @@ def fetch(
     if cert is None or ctype is None or ctype.resource_id is None:
         raise NotFound(f"certificate {identifier} does not exist", f"证照 {identifier} 不存在")
 
-    granted: list[str] | None = None
+    copy: tuple[bytes, str] | None = None
 
     def work(call: calls.Call) -> tuple[dict[str, Any], int, dict[str, Any]]:
-        nonlocal granted
+        nonlocal copy
         granted = None if call.grant is None else list(call.items)  # None: the issuer itself
+        if body.format != "json":  # rendered inside the call: it commits, audited, when the call ends
+            copy = copies.render(cert, ctype, session, body.format, granted)
         return (
             certificates.certificate_out(cert, ctype, granted),
             1,
@@ -310,9 +312,9 @@ def fetch(
         )
 
     answer = _through_exchange(session, caller, ctype.resource_id, "query", body.purpose, work)
-    if body.format == "json":
+    if copy is None:
         return answer
-    rendered, media = copies.render(cert, ctype, session, body.format, granted)
+    rendered, media = copy
     request_id = answer.headers[REQUEST_ID_HEADER]
     receipt = issue_receipt(request_id, ctype.code, rendered)
     return Response(

@@ -55,14 +55,21 @@ Work = Callable[[calls.Call], tuple[dict[str, Any], int, dict[str, Any]]]
 def data_call(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,
               work: Work) -> Response:
     """The protocol of every data call (also used by the base libraries): a live grant and the
-    limits are checked, `work` runs, the call is counted and audited, the answer is signed."""
+    limits are checked, `work` runs, the call is counted (and refused if that puts it over the
+    minute's allowance) and audited, the answer is signed.
+
+    It commits here, not in the request's unit of work: the counters `finish` updates are locked
+    until the commit, and every concurrent call of the client waits for them (on SQLite, every
+    writer waits for the transaction). Committing at once keeps the answer's signing and
+    serialisation and the thread hop to the unit of work's commit out of that wait."""
     try:
         call = calls.begin(session, caller, resource_id, operation, purpose)
         payload, rows, details = work(call)
+        calls.finish(session, call, rows, details)
     except AppError as exc:
         calls.refused(session, caller, resource_id, operation, purpose, exc)
         raise
-    calls.finish(session, call, rows, details)
+    session.commit()
     return calls.signed_json(call, payload)
 
 
@@ -229,15 +236,18 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
              items: str | None = Query(None, max_length=20_000, description="JSON list of items"),
              caller: Caller = Depends(authorize("exchange.download")),
              session: Session = Depends(db_session)) -> Response:
+    spooled = None
     try:
         call = calls.begin(session, caller, resource_id, "download", purpose)
         allowed = limits.rows_left(session, caller.principal, call.limits)
         spooled, rows, details = data.download(session, call, _json_param(filter, "filter"),
                                                _json_param(items, "items"), format, allowed)
+        calls.finish(session, call, rows, details)
     except AppError as exc:
+        if spooled is not None:
+            spooled.close()
         calls.refused(session, caller, resource_id, "download", purpose, exc)
         raise
-    calls.finish(session, call, rows, details)
     # The receipt signs the hash taken while the file was written; the file is then streamed
     # from the spool (memory bounded), and closed when the answer ends.
     receipt = issue_receipt(call.request_id, call.resource.code, b"", digest=spooled.digest)

@@ -19,10 +19,12 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi.responses import Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
 from govshare.core.audit import Outcome
+from govshare.core.auth import Principal
 from govshare.core.errors import AppError, NotFound, PermissionDenied
 from govshare.core.signing import issue_receipt, node_keypair
 from govshare.exchange import filters, limits, stats, terms
@@ -75,8 +77,8 @@ class Call:
 
 
 def begin(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str) -> Call:
-    """Resource, grant, limits, live version and (PostgreSQL) the minute's call count in one
-    query (`terms.read`): one round trip before the operation itself."""
+    """Resource, grant, limits, live version and the client's counts in one query
+    (`terms.read`): one round trip before the operation itself. Nothing is written yet."""
     principal = caller.principal
     found = terms.read(session, principal, resource_id, operation)
     if found is None:
@@ -89,10 +91,7 @@ def begin(session: Session, caller: Caller, resource_id: int, operation: str, pu
         raise PermissionDenied(
             f"no grant in force lets your department {operation} resource {resource.code}; request access first",
             f"本部门没有信息资源 {resource.code} 的有效授权（{operation}），请先提出共享申请", code="no_grant")
-    if found.charged is not None:
-        limits.judge(*found.charged, found.limits)
-    else:
-        limits.charge_call(session, principal, found.limits)
+    limits.judge(found.calls + 1, found.rows_today, found.limits)
     if grant is None:
         items, masked, row_filter = [c.item for c in columns], set(), {}
     else:
@@ -105,23 +104,46 @@ def begin(session: Session, caller: Caller, resource_id: int, operation: str, pu
 
 
 def finish(session: Session, call: Call, rows: int, details: dict[str, Any] | None = None) -> None:
-    """The day's statistics and the rows charged to the client go in one statement (on
-    PostgreSQL, the row charge rides along as a data-modifying WITH); the audit record is
-    queued and written with the commit."""
+    """Counts the call and queues its audit record (written with the commit); 429 when the
+    minute's count it returns is over the client's allowance (the caller then records the
+    refusal, which rolls this back).
+
+    The client's minute, its rows today and the day's statistics are rows every concurrent call
+    of the client updates, each locked until the commit: they are counted here, last, so the
+    locks are held for the commit only. On PostgreSQL the three upserts are one statement
+    (data-modifying WITHs); SQLite runs them one by one (no network round trip to save)."""
     principal = call.caller.principal
-    counted = stats.call_counter(session, call.resource.id, call.resource.provider_id, principal.department_id or 0,
-                                 principal.client_id, call.operation, Outcome.SUCCESS, rows)
+    counted = [stats.call_counter(session, call.resource.id, call.resource.provider_id, principal.department_id or 0,
+                                  principal.client_id, call.operation, Outcome.SUCCESS, rows)]
     if rows:
-        charged = limits.rows_charge(session, principal, rows)
-        if session.get_bind().dialect.name == "postgresql":
-            counted = counted.add_cte(charged.cte("charged_rows"))
-        else:  # SQLite has no data-modifying WITH (and no network round trip to save)
-            session.execute(charged)
-    session.execute(counted)
+        counted.append(limits.rows_charge(session, principal, rows))
+    limits.judge_minute(_count_minute(session, principal, counted), call.limits)
     audit.record(session, call.caller.actor, f"exchange.{call.operation}", object_type="catalog_resource",
                  object_id=call.resource.id, purpose=call.purpose,
                  details={"request_id": call.request_id, "resource": call.resource.code, "rows": rows,
                           "grant_id": call.grant.id if call.grant else None, **(details or {})})
+
+
+def _count_minute(session: Session, principal: Principal, counted: list[limits.Bound]) -> int:
+    """Runs the `counted` upserts and the client's minute upsert; the minute's count."""
+    minute, params = limits.minute_charge(session, principal)
+    if session.get_bind().dialect.name != "postgresql":
+        for stmt, values in counted:
+            session.execute(stmt, values)
+        return session.execute(minute, params).scalar_one()
+    for _, values in counted:
+        params = {**params, **values}
+    return session.execute(_together(minute, tuple(stmt for stmt, _ in counted)), params).scalar_one()
+
+
+@lru_cache(maxsize=8)
+def _together(minute: Any, counted: tuple[Any, ...]) -> Any:
+    """The minute's upsert with the `counted` ones as data-modifying WITHs: one statement. Keyed
+    by the statements themselves, which are built once (`limits.Bound`)."""
+    together = select(minute.cte("minute_charge").c.calls)
+    for n, stmt in enumerate(counted):
+        together = together.add_cte(stmt.cte(f"counted_{n}"))
+    return together
 
 
 def refused(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str,

@@ -1,8 +1,10 @@
 """Per-client rate and row limits, counted in the database so every app worker shares them.
 
 Fixed windows: calls per minute (`m<epoch minute>`) and rows per day (`d<YYYYMMDD>`, Beijing
-day). One upsert per call increments and returns the count; going over answers 429 with
-Retry-After (seconds to the next window). Persons signed in to pages count as `u<user id>`.
+day). A data call reads both counts with its terms and stops at once when it would be over; at
+its end one upsert increments the minute and returns the count, which decides: going over answers
+429 with Retry-After (seconds to the next window) and rolls the call back, count included.
+Persons signed in to pages count as `u<user id>`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -58,12 +62,26 @@ def resolved(row: tuple[int, int, int] | None) -> Limits:
     return Limits(*row)
 
 
-def _upsert(session: Session, who: str, window: str, by: int):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
+# A statement built once (its cache key too) and the values of its binds: a data call runs a few
+# of these per call, and building them anew cost more CPU than the rest of the call's Python.
+Bound = tuple[Any, dict[str, Any]]
+
+
+@lru_cache(maxsize=8)
+def _counter_upsert(dialect: str, name: str, returning: bool):  # type: ignore[no-untyped-def]
+    """Adds :{name}_by to the counter (:{name}_subject, :{name}_window); the bind names keep two
+    of these apart in one statement."""
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(RateCounter).values(subject=who, window=window, count=by)
-    return stmt.on_conflict_do_update(index_elements=["subject", "window"],
+    stmt = maker(RateCounter).values(subject=bindparam(f"{name}_subject"), window=bindparam(f"{name}_window"),
+                                     count=bindparam(f"{name}_by"))
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "window"],
                                       set_={"count": RateCounter.count + stmt.excluded.count})
+    return stmt.returning(RateCounter.count.label("calls")) if returning else stmt
+
+
+def _upsert(session: Session, name: str, who: str, window: str, by: int, returning: bool = False) -> Bound:
+    stmt = _counter_upsert(session.get_bind().dialect.name, name, returning)
+    return stmt, {f"{name}_subject": who, f"{name}_window": window, f"{name}_by": by}
 
 
 def _day_window(now: datetime) -> tuple[str, int]:
@@ -72,46 +90,63 @@ def _day_window(now: datetime) -> tuple[str, int]:
     return f"d{local:%Y%m%d}", max(1, int((tomorrow - local).total_seconds()))
 
 
-def charge_call(session: Session, principal: Principal, limits: Limits) -> None:
-    """Counts one call; 429 when the minute's allowance is spent or the day's rows are."""
-    count, used = session.execute(minute_charge(session, principal)).one()
-    judge(count, used, limits)
+@lru_cache(maxsize=1)
+def usage():  # type: ignore[no-untyped-def]
+    """(calls counted this minute, rows taken today) as two scalar subqueries on the binds of
+    `usage_params`, read without a lock: a data call reads them with its terms and refuses
+    before any work when it would be over (`judge`). The authoritative minute count is the one
+    `minute_charge` returns."""
+    def count(window: str):  # type: ignore[no-untyped-def]
+        return select(RateCounter.count).where(RateCounter.subject == bindparam("usage_subject"),
+                                               RateCounter.window == bindparam(window)).scalar_subquery()
+
+    return count("usage_minute").label("calls"), count("usage_day").label("rows_today")
 
 
-def minute_charge(session: Session, principal: Principal):  # type: ignore[no-untyped-def]
-    """The upsert counting this call in the minute's window and returning (calls this minute,
-    rows today): one statement, which a data call may also send inside its terms query."""
-    who = subject(principal)
-    window, _ = _day_window(datetime.now().astimezone())
-    day = select(RateCounter.count).where(RateCounter.subject == who, RateCounter.window == window)
-    return _upsert(session, who, f"m{int(time.time() // 60)}", 1).returning(
-        RateCounter.count.label("calls"), day.scalar_subquery().label("rows_today"))
+def usage_params(principal: Principal) -> dict[str, Any]:
+    return {"usage_subject": subject(principal), "usage_minute": _minute_window(),
+            "usage_day": _day_window(datetime.now().astimezone())[0]}
+
+
+def minute_charge(session: Session, principal: Principal) -> Bound:
+    """The upsert counting this call in the minute's window, returning the count with it. It
+    locks the client's counter row until the commit, so a data call sends it last (with its
+    statistics, see `calls.finish`): every concurrent call of the client waits for that lock."""
+    return _upsert(session, "minute", subject(principal), _minute_window(), 1, returning=True)
+
+
+def _minute_window() -> str:
+    return f"m{int(time.time() // 60)}"
 
 
 def judge(count: int, used: int | None, limits: Limits) -> None:
-    """429 when the counted call is over the minute's allowance or the day's rows are spent."""
-    now = time.time()
-    if count > limits.calls_per_minute:
-        raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
-                      f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(now % 60) or 1,
-                      {"limit": limits.calls_per_minute, "window": "minute"})
+    """429 when the call is over the minute's allowance or the day's rows are spent."""
+    judge_minute(count, limits)
     if (used or 0) >= limits.rows_per_day:
-        _, retry = _day_window(datetime.fromtimestamp(now).astimezone())
+        _, retry = _day_window(datetime.now().astimezone())
         raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
                       f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
                       {"limit": limits.rows_per_day, "window": "day"})
 
 
+def judge_minute(count: int, limits: Limits) -> None:
+    """429 when `count` (this call included) is over the minute's allowance."""
+    if count > limits.calls_per_minute:
+        raise TooMany(f"rate limit: at most {limits.calls_per_minute} calls a minute for this client",
+                      f"调用频率超限：每分钟最多 {limits.calls_per_minute} 次", 60 - int(time.time() % 60) or 1,
+                      {"limit": limits.calls_per_minute, "window": "minute"})
+
+
 def charge_rows(session: Session, principal: Principal, rows: int) -> None:
     if rows:
-        session.execute(rows_charge(session, principal, rows))
+        session.execute(*rows_charge(session, principal, rows))
 
 
-def rows_charge(session: Session, principal: Principal, rows: int):  # type: ignore[no-untyped-def]
+def rows_charge(session: Session, principal: Principal, rows: int) -> Bound:
     """The statement adding `rows` to the client's day (a data call sends it in one round trip
     with its statistics, see `calls.finish`)."""
     window, _ = _day_window(datetime.now().astimezone())
-    return _upsert(session, subject(principal), window, rows)
+    return _upsert(session, "rows", subject(principal), window, rows)
 
 
 def rows_left(session: Session, principal: Principal, limits: Limits) -> int:

@@ -7,8 +7,10 @@ figures are exactly the calls that committed, on every worker.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -25,21 +27,29 @@ GROUPS = {"resource": CallDay.resource_id, "provider": CallDay.provider_id, "con
 
 def count_call(session: Session, resource_id: int, provider_id: int, consumer_id: int, client_id: int | None,
                operation: str, outcome: str, rows: int) -> None:
-    session.execute(call_counter(session, resource_id, provider_id, consumer_id, client_id, operation, outcome, rows))
+    session.execute(*call_counter(session, resource_id, provider_id, consumer_id, client_id, operation, outcome, rows))
 
 
 def call_counter(session: Session, resource_id: int, provider_id: int, consumer_id: int, client_id: int | None,
-                 operation: str, outcome: str, rows: int):  # type: ignore[no-untyped-def]
-    """The upsert counting one call (the statement, so a caller can send it with others)."""
-    dialect = session.get_bind().dialect.name
+                 operation: str, outcome: str, rows: int) -> tuple[Any, dict[str, Any]]:
+    """The upsert counting one call and its values (so a caller can send it with others)."""
+    return _call_day_upsert(session.get_bind().dialect.name), {
+        "call_day": today(), "call_resource": resource_id, "call_provider": provider_id,
+        "call_consumer": consumer_id, "call_client": client_id or 0, "call_operation": operation,
+        "call_outcome": outcome, "call_rows": rows}
+
+
+@lru_cache(maxsize=4)
+def _call_day_upsert(dialect: str):  # type: ignore[no-untyped-def]
+    # Built once: with its values inline it was rebuilt, and its cache key recomputed, per call.
     maker = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = maker(CallDay).values(day=today(), resource_id=resource_id, provider_id=provider_id,
-                                 consumer_id=consumer_id, client_id=client_id or 0, operation=operation,
-                                 outcome=outcome, calls=1, rows=rows)
-    stmt = stmt.on_conflict_do_update(
+    stmt = maker(CallDay).values(day=bindparam("call_day"), resource_id=bindparam("call_resource"),
+                                 provider_id=bindparam("call_provider"), consumer_id=bindparam("call_consumer"),
+                                 client_id=bindparam("call_client"), operation=bindparam("call_operation"),
+                                 outcome=bindparam("call_outcome"), calls=1, rows=bindparam("call_rows"))
+    return stmt.on_conflict_do_update(
         index_elements=["day", "resource_id", "consumer_id", "client_id", "operation", "outcome"],
         set_={"calls": CallDay.calls + 1, "rows": CallDay.rows + stmt.excluded.rows})
-    return stmt
 
 
 def summary(session: Session, principal: Principal, by: str = "day", days: int = 30,

@@ -3,16 +3,18 @@ live version, the caller's grants in force on it and the client's limits.
 
 A data call used to read these one query at a time (resource, grant, limits, live version):
 four round trips before any data was touched. They are all small indexed rows, so one outer
-join brings them together. Nothing here is cached: a revoked or expired grant, a new live
-version or changed limits are seen by the very next call, on every worker.
+join brings them together. No answer here is cached, only the statement's shape: a revoked or
+expired grant, a new live version or changed limits are seen by the very next call, on every
+worker.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy import and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session, defer
 
 from govshare.catalog.models import CatalogResource
@@ -41,46 +43,54 @@ class Terms:
     limits: limits.Limits
     dataset: Dataset | None
     version: DatasetVersion | None  # the dataset's live version
-    charged: tuple[int, int | None] | None  # (calls this minute, rows today) when counted in the same query
+    calls: int  # calls the client made this minute before this one
+    rows_today: int  # rows charged to the client today
 
 
 def read(session: Session, principal: Principal, resource_id: int, operation: str) -> Terms | None:
     """The call's terms; None when the resource does not exist or is not published.
 
-    On PostgreSQL the same statement also counts the call in the client's minute window (a
-    data-modifying WITH): one round trip for everything checked before the operation. A call
-    refused afterwards rolls its transaction back, count included, as before."""
-    on = today()
-    if principal.department_id is None:
-        grant_on: Any = false()
-    else:
-        grant_on = and_(Grant.resource_id == CatalogResource.id, Grant.consumer_id == principal.department_id,
-                        Grant.status == GrantStatus.ACTIVE, Grant.starts_on <= on, Grant.ends_on >= on)
-        if principal.kind == "client":
-            grant_on = and_(grant_on, or_(Grant.client_id.is_(None), Grant.client_id == principal.client_id))
-    client_id = principal.client_id if principal.client_id else -1  # persons have no client limits
-    stmt = (select(CatalogResource.id, CatalogResource.code, CatalogResource.provider_id,
-                   CatalogResource.published_version_id, CatalogResource.published_at, Dataset, DatasetVersion,
-                   Grant.id, Grant.items, Grant.masked_items, Grant.row_filter, Grant.operations,
-                   ClientLimit.calls_per_minute, ClientLimit.rows_per_day, ClientLimit.rows_per_call)
-            .select_from(CatalogResource)
-            .outerjoin(Dataset, Dataset.resource_id == CatalogResource.id)
-            .outerjoin(DatasetVersion, DatasetVersion.id == Dataset.live_version_id)
-            .outerjoin(Grant, grant_on)
-            .outerjoin(ClientLimit, ClientLimit.client_id == client_id)
-            .where(CatalogResource.id == resource_id)
-            .order_by(Grant.id.desc())
-            .options(defer(DatasetVersion.quality_report)))
-    counted = session.get_bind().dialect.name == "postgresql"
-    if counted:
-        minute = limits.minute_charge(session, principal).cte("minute_charge")
-        stmt = stmt.add_columns(minute.c.calls, minute.c.rows_today).join(minute, true())
-    rows = session.execute(stmt).all()
+    The same statement reads the client's counts (this minute's calls, today's rows) without
+    locking them: the call is counted at its end (`calls.finish`), so concurrent calls of one
+    client do not queue behind each other's counter row for their whole length."""
+    kind = "none" if principal.department_id is None else principal.kind
+    params = {"resource_id": resource_id, "department_id": principal.department_id, "on": today(),
+              "client_id": principal.client_id if principal.client_id else -1,  # persons have no client limits
+              **limits.usage_params(principal)}
+    rows = session.execute(_statement(kind), params).all()
     if not rows or rows[0][3] is None:
         return None
     first = rows[0]
     grant = next((GrantTerms(r[7], list(r[8]), list(r[9] or []), dict(r[10] or {}), list(r[11]))
                   for r in rows if r[7] is not None and operation in r[11]), None)
     limit_row = None if first[12] is None else (first[12], first[13], first[14])
-    charged = (first[15], first[16]) if counted else None
-    return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), first[5], first[6], charged)
+    return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), first[5], first[6], first[15] or 0,
+                 first[16] or 0)
+
+
+@lru_cache(maxsize=4)
+def _statement(kind: str):  # type: ignore[no-untyped-def]
+    """The terms query for a caller without a department ("none"), a person ("user") or a
+    business system ("client"), on binds: built once, since building it (and its cache key) on
+    every call cost more CPU than the rest of the call's own Python."""
+    if kind == "none":
+        grant_on: Any = false()
+    else:
+        grant_on = and_(Grant.resource_id == CatalogResource.id, Grant.consumer_id == bindparam("department_id"),
+                        Grant.status == GrantStatus.ACTIVE, Grant.starts_on <= bindparam("on"),
+                        Grant.ends_on >= bindparam("on"))
+        if kind == "client":
+            grant_on = and_(grant_on, or_(Grant.client_id.is_(None), Grant.client_id == bindparam("client_id")))
+    return (select(CatalogResource.id, CatalogResource.code, CatalogResource.provider_id,
+                   CatalogResource.published_version_id, CatalogResource.published_at, Dataset, DatasetVersion,
+                   Grant.id, Grant.items, Grant.masked_items, Grant.row_filter, Grant.operations,
+                   ClientLimit.calls_per_minute, ClientLimit.rows_per_day, ClientLimit.rows_per_call,
+                   *limits.usage())
+            .select_from(CatalogResource)
+            .outerjoin(Dataset, Dataset.resource_id == CatalogResource.id)
+            .outerjoin(DatasetVersion, DatasetVersion.id == Dataset.live_version_id)
+            .outerjoin(Grant, grant_on)
+            .outerjoin(ClientLimit, ClientLimit.client_id == bindparam("client_id"))
+            .where(CatalogResource.id == bindparam("resource_id"))
+            .order_by(Grant.id.desc())
+            .options(defer(DatasetVersion.quality_report)))

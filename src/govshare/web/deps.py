@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from govshare.core import audit
 from govshare.core.audit import Actor, Outcome
@@ -131,13 +132,16 @@ def authorize(action: str) -> Callable[..., object]:
     rule_for(action)  # fail at import time on an undeclared action
 
     async def dependency(request: Request, session: Session = Depends(db_session)) -> Caller:
-        found = identify(request, session)
+        # The look-ups wait on the database: in a worker thread, never on the event loop, which
+        # would stall every other request meanwhile (and, on SQLite, could wait for the write
+        # lock of a request whose commit needs that same loop).
+        found = await run_in_threadpool(identify, request, session)
         if found is None:
             raise NotAuthenticated("sign in first", "请先登录", code="not_authenticated")
         principal, csrf = found
         actor = _actor(principal, request)
         if not principal.may(action):
-            _audit_denial(request, session, actor, action)
+            await run_in_threadpool(_audit_denial, request, session, actor, action)
             raise PermissionDenied(
                 f"{principal.name} may not perform {action}",
                 f"{principal.name} 无权执行此操作（{action}）",
