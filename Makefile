@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
-PYTEST_ARGS ?= -n 2 --dist loadfile
+# worksteal, not loadfile: a worker that runs out takes tests from the other, so one slow file
+# (the demo builds, the grant matrix) does not leave a core idle at the end of the run.
+PYTEST_ARGS ?= -n 2 --dist worksteal
 
 .PHONY: demo serve test test-sqlite test-postgres bench bench-quick lint format clean
 

@@ -20,7 +20,10 @@ from govshare.exchange.models import DatasetVersion
 from tests.exchange.conftest import load_rows, operator, person, publish_resource, write_csv
 from tests.factories import login
 
-ROWS = 120_000
+# Small batches, not a big file, keep the load running long enough to be killed midway: 300
+# commits (the kill lands after the first), as many as 120,000 rows in batches of 500 gave.
+ROWS = 30_000
+BATCH = 100
 
 
 def _rows(client: TestClient, resource_id: int) -> list[dict]:
@@ -43,7 +46,7 @@ def test_kill_9_midway_keeps_previous_version(client: TestClient, world, db: Dat
     big = write_csv(tmp_path / "v2.csv", [person(i) for i in range(ROWS)])
     env = {**os.environ, "PYTHONPATH": str(Path(govshare.__file__).parent.parent)}
     child = subprocess.Popen([sys.executable, "-m", "govshare.cli", "exchange", "load", str(resource.id), str(big),
-                              "--batch-rows", "500"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              "--batch-rows", str(BATCH)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while True:
         version = _second_version(db)
@@ -60,6 +63,6 @@ def test_kill_9_midway_keeps_previous_version(client: TestClient, world, db: Dat
     assert _rows(client, resource.id) == before  # still served, unchanged
 
     principal, actor = operator()
-    resumed = loading.resume(db, principal, actor, version.id, force=True, batch_rows=20_000)
+    resumed = loading.resume(db, principal, actor, version.id, force=True, batch_rows=5_000)
     assert resumed.status.value == "live" and resumed.rows_live == ROWS
     assert [r["公民身份号码"] for r in _rows(client, resource.id)] == [person(i)["公民身份号码"] for i in range(100)]
