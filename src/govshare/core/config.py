@@ -125,8 +125,9 @@ class Settings(BaseSettings):
     crypto_suite: CryptoSuiteName = CryptoSuiteName.INTL
     audit_sealing: AuditSealing = Field(
         AuditSealing.BACKGROUND,
-        description="when audit records are chained: right after each commit, or batched by a "
-        "background thread of the web app (the CLI always seals inline)",
+        description="PostgreSQL: when audit records are chained, right after each commit or batched "
+        "by a background thread of the web app (the CLI always seals inline); SQLite ignores it, "
+        "since there writers chain their own records at commit",
     )
     audit_seal_interval_ms: int = Field(200, ge=10, le=10_000)
     default_language: str = Field("zh", pattern="^(zh|en)$")
