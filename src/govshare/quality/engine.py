@@ -28,7 +28,7 @@ import polars as pl
 
 from govshare.core.masking import mask_citizen_id, mask_mobile, mask_name
 from govshare.quality.hashes import HashStore
-from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source
+from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source, read_ahead
 from govshare.quality.report import (
     DuplicateResult,
     QualityReport,
@@ -79,7 +79,7 @@ def check_file(path: str | Path, schema: ResourceSchema, options: CheckOptions |
     with Source(path, name=options.name, format=options.format, encoding=options.encoding,
                 batch_rows=options.batch_rows) as source:
         checker = Checker(source, schema, options, started)
-        for batch in source.batches(checker.date_formats):
+        for batch in read_ahead(source.batches(checker.date_formats)):
             checker.feed(batch)
         return checker.finish()
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,3 +379,46 @@ def stream_to_file(stream: Any, suffix: str, directory: str | None = None) -> Pa
         while chunk := stream.read(1 << 20):
             out.write(chunk)
     return Path(name)
+
+
+def read_ahead(batches: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
+    """The same batches, the next `depth` of them parsed in a second thread while the caller
+    works on the current one. Parsing and checking are both polars work that releases the GIL,
+    so on two cores they overlap instead of taking turns; memory holds `depth` more batches.
+
+    An error while reading reaches the caller at the batch where it happened; a caller that
+    stops early (an exception, a `break`) stops the reading thread too."""
+    ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                ahead.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for batch in batches:
+                if not hand_over(("batch", batch)):
+                    return
+            hand_over(("end", None))
+        except BaseException as exc:  # handed to the caller, raised there
+            hand_over(("error", exc))
+
+    reader = threading.Thread(target=read, name="govshare-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            kind, value = ahead.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        reader.join()
