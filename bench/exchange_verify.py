@@ -41,9 +41,8 @@ P99_TARGET_MS = 20.0
 PURPOSE = "社会保障待遇资格认证"
 
 
-def serve(port: int) -> None:
-    """The server process: the govshare app plus the bare endpoint, one uvicorn worker."""
-    import uvicorn
+def bench_app():  # type: ignore[no-untyped-def]
+    """The govshare app plus the bare endpoint (a factory: each server worker builds its own)."""
     from fastapi import Depends
 
     from govshare.web.app import create_app
@@ -51,7 +50,15 @@ def serve(port: int) -> None:
 
     app = create_app()
     app.add_api_route("/bench/bare", lambda: {"ok": True}, methods=["GET"], dependencies=[Depends(public)])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+def serve(port: int, workers: int) -> None:
+    """The server: `workers` uvicorn worker processes (one, as `govshare serve` runs, unless told)."""
+    import uvicorn
+
+    uvicorn.run("exchange_verify:bench_app", factory=True, workers=workers, host="127.0.0.1", port=port,
+                log_level="warning", access_log=False)
 
 
 def grant_token(db, node) -> str:  # type: ignore[no-untyped-def]
@@ -98,9 +105,12 @@ def load(db, rows: int, folder: Path):  # type: ignore[no-untyped-def]
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+    """User + system CPU time so far of a process and its running children, the server's
+    worker processes (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return own + sum(_cpu_seconds(int(child)) for child in children)
 
 
 def _free_port() -> int:
@@ -190,10 +200,12 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes (both endpoints are served by the same server)")
     parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve(args.serve, args.workers)
         return
     rows = args.rows or (100_000 if args.quick else 1_000_000)
     seconds = 4.0 if args.quick else 15.0
@@ -207,8 +219,10 @@ def main() -> None:
         ids, names = sample["公民身份号码"].to_list(), sample["姓名"].to_list()
         port = _free_port()
         env = {**os.environ, "GOVSHARE_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
-               "GOVSHARE_AUDIT_SEALING": "background", "PYTHONPATH": str(ROOT / "src")}
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
+               "GOVSHARE_AUDIT_SEALING": "background",
+               "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT / "bench")))}
+        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), "--workers", str(args.workers)],
+                                  env=env)
         try:
             base = f"http://127.0.0.1:{port}"
             _wait(base)
