@@ -23,7 +23,7 @@ PLATE = {"identifier": "DE9001", "version": "1.0", "name_zh": "机动车号牌�
 def test_add_then_version_then_refuse_a_silent_change(db: Database) -> None:
     with db.session() as session:
         added = registry.save_element(session, ACTOR, PLATE)
-        assert added.outcome == "added" and added.element.format == "c..8" and added.element.personal is None
+        assert added.outcome == "added" and added.definition.format == "c..8" and added.definition.personal is None
         assert registry.save_element(session, ACTOR, PLATE, identifier="DE9001").outcome == "unchanged"
         with pytest.raises(Conflict) as same_version:
             registry.save_element(session, ACTOR, {**PLATE, "name_en": "Vehicle plate"}, identifier="DE9001")
@@ -70,7 +70,7 @@ def test_a_range_may_leave_out_one_bound(db: Database) -> None:
     with db.session() as session:
         saved = registry.save_element(session, ACTOR, {**PLATE, "identifier": "DE9002", "data_type": "number",
                                                        "format": "", "domain_kind": "range", "domain": "0.."})
-        spec = registry.field_spec(saved.element, lambda t: None)
+        spec = registry.field_spec(saved.definition, lambda t: None)
     assert spec.minimum == 0 and spec.maximum is None
 
 

@@ -77,8 +77,8 @@ def _save(session: Session, caller: Caller, body: ElementIn | CodeTableIn, ident
     try:
         saved = save(session, caller.actor, body.model_dump(), identifier=identifier)
     except AppError as exc:
-        registry.record_refusal(session, caller.actor, identifier or body.identifier or "", exc,
-                                object_type="code_table" if table else "data_element")
+        registry.record_refusal(session, caller.actor, registry.CODE_TABLES if table else registry.ELEMENTS,
+                                identifier or body.identifier or "", exc)
         raise
     return JSONResponse(saved.to_dict(), status_code=201 if saved.outcome != "unchanged" else 200)
 

@@ -51,9 +51,10 @@ def _save(request: Request, session: Session, caller: Caller, form: dict[str, st
     try:
         saved = registry.save_element(session, caller.actor, form, identifier=identifier)
     except AppError as exc:
-        registry.record_refusal(session, caller.actor, identifier or form.get("identifier") or "", exc)
+        registry.record_refusal(session, caller.actor, registry.ELEMENTS, identifier or form.get("identifier") or "",
+                                exc)
         return _element_form(request, session, form, identifier, exc.status, exc)
-    done = saved.element
+    done = saved.definition
     return RedirectResponse(f"/standards/elements/{done.identifier}?version={done.version}&done={saved.outcome}",
                             status_code=303)
 
@@ -129,8 +130,8 @@ def _save_table(request: Request, session: Session, caller: Caller, form: dict[s
     try:
         saved = registry.save_code_table(session, caller.actor, {**form, "entries": entries}, identifier=identifier)
     except AppError as exc:
-        registry.record_refusal(session, caller.actor, identifier or form.get("identifier") or "", exc,
-                                object_type="code_table")
+        registry.record_refusal(session, caller.actor, registry.CODE_TABLES,
+                                identifier or form.get("identifier") or "", exc)
         return _table_form(request, session, form, rows, identifier, exc.status, exc)
     done = saved.definition
     return RedirectResponse(f"/standards/tables/{quote(done.identifier)}?version={quote(done.version)}"

@@ -454,10 +454,6 @@ class Saved:
     superseded: list[str] = field(default_factory=list)
     codes: dict[str, list[str]] | None = None  # code tables: added, renamed, retired
 
-    @property
-    def element(self) -> Any:
-        return self.definition
-
     def to_dict(self) -> dict[str, Any]:
         kind = "element" if isinstance(self.definition, ElementDef) else "code_table"
         done = {kind: {**self.definition.content(), "status": self.definition.status},
@@ -465,22 +461,19 @@ class Saved:
         return done | ({"codes": self.codes} if self.codes is not None else {})
 
 
-ElementSaved = Saved
-
-
 @dataclass(frozen=True)
-class _Kind:
+class DefinitionKind:
     """How one kind of versioned definition is saved: its table, names and audit actions."""
 
     model: Any
     what: tuple[str, str]  # in messages: ("data element", "数据元")
-    object_type: str  # audit object type; actions are standards.<object_type>.add|version|save
-    action: str
+    object_type: str  # the audit records' object type
+    action: str  # the audit actions' stem: <action>.add, <action>.version, <action>.save (refused)
     importer: Callable[[Session, Any, ImportResult], None]
     getter: Callable[[Session, str, str], Any]
 
 
-def _save(session: Session, actor: Actor, kind: _Kind, definition: Any, identifier: str | None,
+def _save(session: Session, actor: Actor, kind: DefinitionKind, definition: Any, identifier: str | None,
           details: dict[str, Any] | None = None) -> Saved:
     """The import's rules for one definition typed on a form or sent to the API: adding an
     identifier that exists, or versioning one that does not, is refused; then as an import."""
@@ -505,10 +498,10 @@ def _save(session: Session, actor: Actor, kind: _Kind, definition: Any, identifi
     return Saved(saved, outcome, result.superseded)
 
 
-ELEMENTS = _Kind(DataElement, ("data element", "数据元"), "data_element", "standards.element",
-                 lambda s, d, r: _import_element(s, d, r), lambda s, i, v: get_element(s, i, v))
-CODE_TABLES = _Kind(CodeTable, ("code table", "代码表"), "code_table", "standards.code_table",
-                    lambda s, d, r: _import_table(s, d, r), lambda s, i, v: get_code_table(s, i, v))
+ELEMENTS = DefinitionKind(DataElement, ("data element", "数据元"), "data_element", "standards.element",
+                 _import_element, get_element)
+CODE_TABLES = DefinitionKind(CodeTable, ("code table", "代码表"), "code_table", "standards.code_table",
+                    _import_table, get_code_table)
 
 
 def save_element(session: Session, actor: Actor, data: dict[str, Any], *,
@@ -570,13 +563,11 @@ def _refuse_reuse(table: CodeTableDef, retired: dict[str, dict[str, str]]) -> No
                            "请为新含义另设代码", field="entries")
 
 
-def record_refusal(session: Session, actor: Actor, identifier: str, error: AppError,
-                   object_type: str = "data_element") -> None:
-    """Audits a refused change on its own: the change itself is rolled back, the record of
-    the attempt is kept."""
+def record_refusal(session: Session, actor: Actor, kind: DefinitionKind, identifier: str, error: AppError) -> None:
+    """Audits a refused change of an element or a code table (`ELEMENTS`, `CODE_TABLES`) on its
+    own: the change itself is rolled back, the record of the attempt is kept."""
     session.rollback()
-    action = "standards.element.save" if object_type == "data_element" else f"standards.{object_type}.save"
-    audit.record(session, actor, action, object_type=object_type, object_id=identifier,
+    audit.record(session, actor, f"{kind.action}.save", object_type=kind.object_type, object_id=identifier,
                  outcome=audit.Outcome.FAILURE, details={"code": error.code, "field": error.field})
     session.commit()
 
