@@ -275,7 +275,7 @@ def _one_pass(db: Store, job: _Job, progress: Progress | None) -> QualityReport:
             return checker.finish()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as checks, \
                 _writer_pool(db) as writes:
-            writer = _Writer(db, job, source, writes, progress)
+            writer = _Writer(db, job, source, writes, progress, checker.date_formats)
             checked: Future[None] | None = None
             written: list[Future[None]] = []
             for batch in source.batches(checker.date_formats):
@@ -309,11 +309,11 @@ class _Writer:
     `rows_loaded` of the file, which is what a resume skips."""
 
     def __init__(self, db: Store, job: _Job, source: Source, pool: ThreadPoolExecutor | None,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, date_formats: dict[str, str]) -> None:
         self.db, self.job, self.pool, self.progress = db, job, pool, progress
         self.mapping = _header_mapping(source.info.columns, job.schema)
         self.present = list(self.mapping.values())
-        self.date_formats = {f.name: f.date_format for f in job.schema.fields if f.date_format}
+        self.date_formats = date_formats  # the schema's, as the checker reads them
         self.estimate = max(1, source.info.size // 60)
         self.seen = 0
         self.last: Future[None] | None = None  # the piece queued last
