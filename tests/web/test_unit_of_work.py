@@ -10,8 +10,11 @@ from govshare.web.unit_of_work import CommitBeforeResponse
 
 
 class FakeSession:
-    def __init__(self, events: list[str], fail: bool = False) -> None:
-        self.events, self.fail = events, fail
+    def __init__(self, events: list[str], fail: bool = False, open_transaction: bool = True) -> None:
+        self.events, self.fail, self.open_transaction = events, fail, open_transaction
+
+    def in_transaction(self) -> bool:
+        return self.open_transaction
 
     def commit(self) -> None:
         self.events.append("commit")
@@ -22,12 +25,12 @@ class FakeSession:
         self.events.append("rollback")
 
 
-def _run(status: int, fail: bool = False) -> tuple[list[str], list[dict]]:
+def _run(status: int, fail: bool = False, open_transaction: bool = True) -> tuple[list[str], list[dict]]:
     events: list[str] = []
     sent: list[dict] = []
 
     async def app(scope, receive, send):  # type: ignore[no-untyped-def]
-        scope.setdefault("state", {})[REQUEST_SESSION] = FakeSession(events, fail)
+        scope.setdefault("state", {})[REQUEST_SESSION] = FakeSession(events, fail, open_transaction)
         await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
@@ -61,3 +64,10 @@ def test_a_failed_commit_is_never_reported_as_success() -> None:
     assert sent[0]["status"] == 500
     assert b"nothing was saved" in sent[1]["body"]
     assert len(sent) == 2  # the app's own 200 body was not sent
+
+
+def test_a_unit_of_work_already_committed_is_left_alone() -> None:
+    # A data call commits itself: nothing is left, and no worker thread is asked to do nothing.
+    events, sent = _run(200, open_transaction=False)
+    assert events == ["send http.response.start", "send http.response.body"]
+    assert sent[0]["status"] == 200

@@ -36,7 +36,7 @@ class AuditRecordOut(BaseModel):
     model_config = {"from_attributes": True}
 
 
-def audit_query(
+async def audit_query(
     since: date | None = Query(None, description="first Beijing day, inclusive"),
     until: date | None = Query(None, description="last Beijing day, inclusive"),
     actor: str | None = Query(None, max_length=100),

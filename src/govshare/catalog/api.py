@@ -67,7 +67,7 @@ def resource_out(
 # --- search ------------------------------------------------------------------------------
 
 
-def search_filters(
+async def search_filters(
     catalog: CatalogKind | None = None,
     class_code: str | None = Query(
         None, alias="class", pattern=r"^[0-9]{1,20}$", description="类/项/目 prefix"

@@ -112,18 +112,37 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on any error."""
+        session = self.sessions()
+        try:
+            yield session
+        except BaseException:
+            self.end(session, failed=True)
+            raise
+        self.end(session)
+
+    def end(self, session: Session, failed: bool = False) -> None:
+        """Ends a unit of work: commits it (rolls it back when `failed`, or when the commit
+        fails), closes the session and seals the audit records it wrote."""
         from govshare.core import audit
 
-        with self.sessions() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
+        try:
+            if failed:
                 session.rollback()
-                raise
-            finally:
-                if audit.wrote_records(session):
-                    self.seal_audit()
+            else:
+                try:
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            session.close()
+            if audit.wrote_records(session):
+                self.seal_audit()
+
+    def ends_at_once(self, session: Session) -> bool:
+        """Whether `end` would not wait on the database: nothing is left to commit or roll back,
+        and a background sealer, not this thread, seals the audit records."""
+        return not session.in_transaction() and self.sealer is not None
 
     def seal_audit(self) -> None:
         from govshare.core import audit

@@ -24,7 +24,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: int = Query(50, ge=1, le=MAX_LIMIT, description="rows per page"),
     offset: int = Query(0, ge=0, le=10_000_000, description="rows to skip"),
 ) -> PageParams:

@@ -10,9 +10,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govshare import __version__
 from govshare.core.audit import BackgroundSealer
@@ -23,6 +22,7 @@ from govshare.web.unit_of_work import CommitBeforeResponse
 
 STATIC = Path(__file__).resolve().parent / "static"
 
+PRIVATE_PATHS = ("/api/", "/admin", "/audit", "/clients")  # answers no cache may keep
 SECURITY_HEADERS = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
@@ -35,14 +35,30 @@ SECURITY_HEADERS = {
 }
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if request.url.path.startswith(("/api/", "/admin", "/audit", "/clients")):
-            response.headers.setdefault("cache-control", "no-store")
-        return response
+class SecurityHeaders:
+    """Adds the security headers (and no-store on private paths) to every answer that does not
+    set them itself. Plain ASGI rather than BaseHTTPMiddleware, which runs each request
+    through an extra task and memory streams."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        private = scope["path"].startswith(PRIVATE_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in SECURITY_HEADERS.items():
+                    headers.setdefault(key, value)
+                if private:
+                    headers.setdefault("cache-control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def _routers() -> list[APIRouter]:

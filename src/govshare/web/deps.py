@@ -5,7 +5,7 @@ app refuses to start if any route under /api or a page route has no declaration 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from fastapi import Depends, Request
@@ -30,14 +30,27 @@ def database(request: Request) -> Database:
 REQUEST_SESSION = "govshare_db_session"
 
 
-def db_session(request: Request) -> Iterator[Session]:
+async def db_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request. `web.unit_of_work.CommitBeforeResponse` commits it just
     before the response starts (or rolls it back when the answer is an error), so the next
-    request of the same browser always sees the change; this dependency's own exit, which
-    FastAPI runs only after the response was sent, then finds nothing left to do."""
-    with database(request).session() as session:
-        setattr(request.state, REQUEST_SESSION, session)
+    request of the same browser always sees the change; this dependency's own end, which
+    FastAPI runs only after the response was sent, then normally finds nothing left to do.
+
+    Async on purpose: a sync dependency costs two worker-thread hops per request, and neither
+    end needs one. Opening a session does no I/O (it connects on first use); ending it waits
+    on the database, in a worker thread, only when something is left to commit or seal."""
+    db = database(request)
+    session = db.sessions()
+    setattr(request.state, REQUEST_SESSION, session)
+    try:
         yield session
+    except BaseException:
+        await run_in_threadpool(db.end, session, True)
+        raise
+    if db.ends_at_once(session):
+        db.end(session)
+    else:
+        await run_in_threadpool(db.end, session)
 
 
 def client_ip(request: Request) -> str | None:
@@ -155,8 +168,9 @@ def authorize(action: str) -> Callable[..., object]:
     return dependency
 
 
-def public(request: Request) -> None:
-    """Marks a route as deliberately open to anyone (log-in page, health check, assets)."""
+async def public(request: Request) -> None:
+    """Marks a route as deliberately open to anyone (log-in page, health check, assets). Async,
+    like every dependency that does no I/O: FastAPI runs a sync one in a worker thread."""
 
 
 public.govshare_public = True  # type: ignore[attr-defined]

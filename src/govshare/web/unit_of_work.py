@@ -49,8 +49,8 @@ class CommitBeforeResponse:
 
 async def _finish(scope: Scope, status: int) -> Exception | None:
     session: Any = scope.get("state", {}).get(REQUEST_SESSION)
-    if session is None:
-        return None
+    if session is None or not session.in_transaction():
+        return None  # nothing to commit or roll back: no worker-thread hop (a data call commits itself)
     try:
         if status < 400:
             await run_in_threadpool(session.commit)
