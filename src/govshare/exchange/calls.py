@@ -127,13 +127,16 @@ def finish(session: Session, call: Call, rows: int, details: dict[str, Any] | No
 def _count_minute(session: Session, principal: Principal, counted: list[limits.Bound]) -> int:
     """Runs the `counted` upserts and the client's minute upsert; the minute's count."""
     minute, params = limits.minute_charge(session, principal)
-    if session.get_bind().dialect.name != "postgresql":
+    # Core execution on the session's connection: the ORM's bulk-statement layer has nothing to
+    # do for counter upserts and was a fifth of a verify call's CPU.
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
         for stmt, values in counted:
-            session.execute(stmt, values)
-        return session.execute(minute, params).scalar_one()
+            connection.execute(stmt, values)
+        return connection.execute(minute, params).scalar_one()
     for _, values in counted:
         params = {**params, **values}
-    return session.execute(_together(minute, tuple(stmt for stmt, _ in counted)), params).scalar_one()
+    return connection.execute(_together(minute, tuple(stmt for stmt, _ in counted)), params).scalar_one()
 
 
 @lru_cache(maxsize=8)

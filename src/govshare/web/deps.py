@@ -97,14 +97,14 @@ def identify(request: Request, session: Session) -> tuple[Principal, str | None]
 
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        found = resolve_token(session, header[7:].strip())
-        if found is None:
+        principal = resolve_token(session, header[7:].strip())
+        if principal is None:
             raise NotAuthenticated(
                 "the API token is unknown, expired or revoked",
                 "API 令牌无效、已过期或已吊销",
                 code="invalid_token",
             )
-        return found[0], None
+        return principal, None
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         found_session = resolve_session(session, cookie)
