@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, false, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, load_only
 
 from govshare.catalog.models import CatalogResource
 from govshare.core.auth import Principal
@@ -93,4 +93,12 @@ def _statement(kind: str):  # type: ignore[no-untyped-def]
             .outerjoin(ClientLimit, ClientLimit.client_id == bindparam("client_id"))
             .where(CatalogResource.id == bindparam("resource_id"))
             .order_by(Grant.id.desc())
-            .options(defer(DatasetVersion.quality_report)))
+            .options(load_only(*LIVE_DATASET), load_only(*LIVE_VERSION)))
+
+
+# What a data call reads of the dataset and its live version: a fraction of their columns, each of
+# which costs the driver and the ORM work on every call. Any other is loaded if it is ever used.
+LIVE_DATASET = (Dataset.id, Dataset.resource_id, Dataset.live_version_id, Dataset.change_seq)
+LIVE_VERSION = (DatasetVersion.id, DatasetVersion.dataset_id, DatasetVersion.number, DatasetVersion.status,
+                DatasetVersion.table_name, DatasetVersion.columns, DatasetVersion.key_items,
+                DatasetVersion.rows_live, DatasetVersion.finished_at)
