@@ -147,6 +147,22 @@ def test_failed_load_leaves_previous_version_and_can_be_retried(client: TestClie
     assert len(_rows(client, resource.id)) == 30
 
 
+def test_a_piece_sent_in_several_slices_arrives_whole_and_in_file_order(
+        client: TestClient, world, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL COPYs a piece a slice at a time; pieces of unequal remainders are evened out."""
+    from govshare.exchange import tables
+
+    monkeypatch.setattr(tables, "COPY_SLICE", 3)
+    resource = publish_resource(client)
+    rows = [person(i) for i in range(23)]
+    version = load_rows(db, resource.id, write_csv(tmp_path / "a.csv", rows), keys=["公民身份号码"], batch_rows=10)
+    assert version.status.value == "live" and version.rows_live == 23
+    got = _rows(client, resource.id)
+    assert [r["公民身份号码"] for r in got] == [r["公民身份号码"] for r in rows]
+    assert [r["缴费基数"] for r in got] == [float(r["缴费基数"]) for r in rows]
+    assert loading._pieces(23, 10) == [(0, 8), (8, 8), (16, 7)]
+
+
 def test_pieces_commit_in_file_order_so_a_resume_skips_exactly_the_committed_rows(
         client: TestClient, world, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The first piece fails after later pieces were written beside it: none of them may stay
