@@ -10,10 +10,12 @@
    written to the version's own table (COPY on PostgreSQL, executemany on SQLite), both in
    threads while the next batch is read; each written piece is committed with the version's
    row counter, so progress survives a crash.
-3. The gate decides (errors in key items, duplicate keys, or a score below the dataset's
-   threshold): a rejected version's table is dropped; an accepted one gets its key index, then
-   one transaction computes the change feed, points the dataset at the new version and
-   queues webhook deliveries. Until that commit, readers keep the previous version.
+3. Once the last piece is committed, the row and key indexes start building (PostgreSQL, on
+   their own connections) while the report is finished and the gate decides (errors in key
+   items, duplicate keys, or a score below the dataset's threshold): a rejected version's table
+   is dropped when they end; for an accepted one, one transaction computes the change feed,
+   points the dataset at the new version and queues webhook deliveries. Until that commit,
+   readers keep the previous version.
 """
 
 from __future__ import annotations
