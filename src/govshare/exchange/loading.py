@@ -283,8 +283,8 @@ def _one_pass(db: Store, job: _Job, progress: Progress | None, written_all: Call
         if source.empty:
             return checker.finish()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as checks, \
-                _writer_pool(db) as writes:
-            writer = _Writer(db, job, source, writes, progress, checker.date_formats)
+                _writer_pool(db) as writes, _typing_pool(db) as typing:
+            writer = _Writer(db, job, source, writes, typing, progress, checker.date_formats)
             checked: Future[None] | None = None
             written: list[Future[None]] = []
             for batch in source.batches(checker.date_formats):
@@ -318,6 +318,14 @@ def _writer_pool(db: Store) -> AbstractContextManager[ThreadPoolExecutor | None]
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-writer")
 
 
+def _typing_pool(db: Store) -> AbstractContextManager[ThreadPoolExecutor | None]:
+    """One thread that types each piece as it is queued, so a writer that finishes a piece
+    starts the next one's COPY at once instead of typing it first while its connection waits."""
+    if db.db is None:
+        return nullcontext(None)
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-typing")
+
+
 class _Writer:
     """Writes the reader's batches into the version's table in pieces of `batch_rows`, each
     committed with the version's row counter. Pieces are written side by side but commit in
@@ -325,8 +333,9 @@ class _Writer:
     `rows_loaded` of the file, which is what a resume skips."""
 
     def __init__(self, db: Store, job: _Job, source: Source, pool: ThreadPoolExecutor | None,
-                 progress: Progress | None, date_formats: dict[str, str]) -> None:
-        self.db, self.job, self.pool, self.progress = db, job, pool, progress
+                 typing: ThreadPoolExecutor | None, progress: Progress | None,
+                 date_formats: dict[str, str]) -> None:
+        self.db, self.job, self.pool, self.typing, self.progress = db, job, pool, typing, progress
         self.mapping = _header_mapping(source.info.columns, job.schema)
         self.present = list(self.mapping.values())
         self.date_formats = date_formats  # the schema's, as the checker reads them
@@ -352,15 +361,17 @@ class _Writer:
         return queued
 
     def _run(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> Future[None]:
-        if self.pool is not None:
-            return self.pool.submit(self._write, piece, first_row, seen, before)
+        typing = (self.job.columns, self.date_formats)
+        if self.pool is not None and self.typing is not None:
+            typed = self.typing.submit(tables.typed_batch, piece, *typing, first_row=first_row)
+            return self.pool.submit(self._write, typed.result, seen, before)
         done: Future[None] = Future()
-        done.set_result(self._write(piece, first_row, seen, before))
+        done.set_result(self._write(lambda: tables.typed_batch(piece, *typing, first_row=first_row), seen, before))
         return done
 
-    def _write(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> None:
+    def _write(self, typed_piece: Callable[[], pl.DataFrame], seen: int, before: Future[None] | None) -> None:
         job = self.job
-        typed = tables.typed_batch(piece, job.columns, self.date_formats, first_row=first_row)
+        typed = typed_piece()  # a failure to type raises here, before anything is written
         with self.db.begin() as conn:
             _commit_without_waiting(conn)
             tables.write(conn, job.table, typed)
