@@ -29,7 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, Index, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Index, Table, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -262,7 +262,7 @@ def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: st
         db.record(actor, job, report)
         reasons = gate_reasons(report, db, job)
         if reasons:
-            indexes.settle()  # a table being indexed cannot be dropped: the builds end first
+            indexes.abandon()  # cancelled, and ended before the table is dropped
             return _reject(db, actor, job, report, reasons)
         indexes.wait()
         return _publish(db, actor, job, report)
@@ -478,6 +478,8 @@ class _Indexes:
         self.db, self.table = db, table
         self._pool: ThreadPoolExecutor | None = None
         self._builds: list[Future[None]] = []
+        self._backends: list[int] = []  # the server processes of the builds begun
+        self._abandoned = False
 
     def start(self) -> None:
         if self.db.db is None or self.db.db.engine.dialect.name != "postgresql":
@@ -486,7 +488,10 @@ class _Indexes:
         self._builds = [self._pool.submit(self._build, ix) for ix in self.table.indexes]
 
     def _build(self, ix: Index) -> None:
+        if self._abandoned:
+            return
         with self.db.begin() as conn:
+            self._backends.append(conn.connection.driver_connection.info.backend_pid)  # type: ignore[union-attr]
             _commit_without_waiting(conn)  # the switch to live, after them, waits for the disk
             tables.index(conn, self.table, ix)
 
@@ -497,6 +502,18 @@ class _Indexes:
                 tables.index(conn, self.table)
             return
         _wait(self._builds)
+
+    def abandon(self) -> None:
+        """A rejected version's table is dropped: its builds are cancelled, not waited for.
+        Only a server process still running a CREATE INDEX is signalled, so a connection that
+        has gone back to the pool is never touched."""
+        self._abandoned = True
+        if self._pool is not None and self._backends:
+            with self.db.db.engine.connect() as conn:  # type: ignore[union-attr]
+                conn.execute(text(
+                    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ANY(:pids)"
+                    " AND state = 'active' AND query ILIKE 'CREATE%INDEX%'"), {"pids": list(self._backends)})
+        self.settle()
 
     def settle(self) -> None:
         """Until no build runs any more, whatever their outcome (a rejected or failed load)."""
