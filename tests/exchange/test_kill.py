@@ -20,10 +20,24 @@ from govshare.exchange.models import DatasetVersion
 from tests.exchange.conftest import load_rows, operator, person, publish_resource, write_csv
 from tests.factories import login
 
-# Small batches, not a big file, keep the load running long enough to be killed midway: 300
-# commits (the kill lands after the first), as many as 120,000 rows in batches of 500 gave.
+# Small batches, not a big file: 300 commits for the kill to land among (after the first).
 ROWS = 30_000
 BATCH = 100
+# The child is the real CLI load, with a pause after each piece it writes: loads got fast enough
+# that all 300 commits could land while a busy machine kept this test from polling, so the kill
+# came after the end. The pause (300 × 10 ms) leaves it seconds of time, whatever the load.
+SLOW_CHILD = """
+import sys, time
+from govshare.exchange import tables
+write = tables.write
+def paused_write(*args, **kwargs):
+    write(*args, **kwargs)
+    time.sleep(0.01)
+tables.write = paused_write
+from govshare.cli import main
+sys.argv = ["govshare", *sys.argv[1:]]
+main()
+"""
 
 
 def _rows(client: TestClient, resource_id: int) -> list[dict]:
@@ -45,7 +59,7 @@ def test_kill_9_midway_keeps_previous_version(client: TestClient, world, db: Dat
     before = _rows(client, resource.id)
     big = write_csv(tmp_path / "v2.csv", [person(i) for i in range(ROWS)])
     env = {**os.environ, "PYTHONPATH": str(Path(govshare.__file__).parent.parent)}
-    child = subprocess.Popen([sys.executable, "-m", "govshare.cli", "exchange", "load", str(resource.id), str(big),
+    child = subprocess.Popen([sys.executable, "-c", SLOW_CHILD, "exchange", "load", str(resource.id), str(big),
                               "--batch-rows", str(BATCH)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
     while True:

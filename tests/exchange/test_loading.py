@@ -65,6 +65,36 @@ def test_gate_rejects_bad_key_items_and_keeps_the_live_version(client: TestClien
     assert [r["公民身份号码"] for r in _rows(client, resource.id)] == [person(i)["公民身份号码"] for i in range(10)]
 
 
+def test_a_rejected_version_cancels_its_index_builds_instead_of_waiting(
+        client: TestClient, world, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL starts the indexes before the gate decides; a rejection cancels them (here a
+    build that would sleep a second per row) and drops the table."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the indexes build beside the gate on PostgreSQL only")
+    from govshare.exchange import tables
+
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("CREATE OR REPLACE FUNCTION govshare_test_slow(x bigint) RETURNS bigint "
+                             "LANGUAGE plpgsql IMMUTABLE AS $$ BEGIN PERFORM pg_sleep(1); RETURN x; END $$")
+
+    def slow_index(conn, table, only=None):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql(f'CREATE INDEX "slow_{only.name}" ON "{table.name}" (govshare_test_slow(_row))')
+
+    monkeypatch.setattr(tables, "index", slow_index)
+    resource = publish_resource(client)
+    bad = [person(i) for i in range(40)]
+    bad[3]["公民身份号码"] = "110105194912310021"  # wrong check character
+    started = time.monotonic()
+    version = load_rows(db, resource.id, write_csv(tmp_path / "b.csv", bad), keys=["公民身份号码"])
+    assert version.status.value == "rejected" and time.monotonic() - started < 30  # the builds need 40 s
+    with db.engine.connect() as conn:
+        assert not tables.exists(conn, version.table_name)
+        assert conn.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'CREATE INDEX \"slow_%%'"
+                                    " AND state = 'active'").scalar_one() == 0
+        conn.exec_driver_sql("DROP FUNCTION govshare_test_slow(bigint)")
+        conn.commit()
+
+
 def test_gate_by_score_threshold(client: TestClient, world, db: Database, tmp_path: Path) -> None:
     resource = publish_resource(client)
     principal, actor = operator()
@@ -145,6 +175,22 @@ def test_failed_load_leaves_previous_version_and_can_be_retried(client: TestClie
     resumed = loading.resume(db, principal, actor, failed.id, batch_rows=10)
     assert resumed.status.value == "live" and resumed.rows_live == 30  # the first batch is not loaded twice
     assert len(_rows(client, resource.id)) == 30
+
+
+def test_a_piece_sent_in_several_slices_arrives_whole_and_in_file_order(
+        client: TestClient, world, db: Database, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL COPYs a piece a slice at a time; pieces of unequal remainders are evened out."""
+    from govshare.exchange import tables
+
+    monkeypatch.setattr(tables, "COPY_SLICE", 3)
+    resource = publish_resource(client)
+    rows = [person(i) for i in range(23)]
+    version = load_rows(db, resource.id, write_csv(tmp_path / "a.csv", rows), keys=["公民身份号码"], batch_rows=10)
+    assert version.status.value == "live" and version.rows_live == 23
+    got = _rows(client, resource.id)
+    assert [r["公民身份号码"] for r in got] == [r["公民身份号码"] for r in rows]
+    assert [r["缴费基数"] for r in got] == [float(r["缴费基数"]) for r in rows]
+    assert loading._pieces(23, 10) == [(0, 8), (8, 8), (16, 7)]
 
 
 def test_pieces_commit_in_file_order_so_a_resume_skips_exactly_the_committed_rows(

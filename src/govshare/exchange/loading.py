@@ -10,10 +10,12 @@
    written to the version's own table (COPY on PostgreSQL, executemany on SQLite), both in
    threads while the next batch is read; each written piece is committed with the version's
    row counter, so progress survives a crash.
-3. The gate decides (errors in key items, duplicate keys, or a score below the dataset's
-   threshold): a rejected version's table is dropped; an accepted one gets its key index, then
-   one transaction computes the change feed, points the dataset at the new version and
-   queues webhook deliveries. Until that commit, readers keep the previous version.
+3. Once the last piece is committed, the row and key indexes start building (PostgreSQL, on
+   their own connections) while the report is finished and the gate decides (errors in key
+   items, duplicate keys, or a score below the dataset's threshold): a rejected version's table
+   is dropped when they end; for an accepted one, one transaction computes the change feed,
+   points the dataset at the new version and queues webhook deliveries. Until that commit,
+   readers keep the previous version.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import Connection, Index, Table, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Index, Table, and_, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from govshare.core import audit
@@ -242,31 +244,38 @@ def _job(db: Store, version_id: int, encoding: str | None, batch_rows: int) -> _
 def _run(db: Store, actor: Actor, version_id: int, fmt: str | None, encoding: str | None, batch_rows: int,
          progress: Progress | None) -> DatasetVersion:
     job = _job(db, version_id, encoding, batch_rows)
+    indexes = _Indexes(db, job.table)
     try:
-        with db.begin() as conn:
-            if job.skip == 0:  # a fresh start owns its name, whatever an older attempt left behind
-                tables.drop(conn, job.table.name)
-            tables.create(conn, job.table)
-        report = _one_pass(db, job, progress)
-    except AppError as exc:
-        db.unreadable(actor, job, exc)
-        _fail(db, actor, job, exc.message)
-        raise
-    except Exception as exc:
-        _fail(db, actor, job, f"{type(exc).__name__}: {str(exc)[:500]}")
-        raise
-    db.record(actor, job, report)
-    reasons = gate_reasons(report, db, job)
-    if reasons:
-        return _reject(db, actor, job, report, reasons)
-    return _publish(db, actor, job, report)
+        try:
+            with db.begin() as conn:
+                if job.skip == 0:  # a fresh start owns its name, whatever an older attempt left behind
+                    tables.drop(conn, job.table.name)
+                tables.create(conn, job.table)
+            report = _one_pass(db, job, progress, indexes.start)
+        except AppError as exc:
+            db.unreadable(actor, job, exc)
+            _fail(db, actor, job, exc.message)
+            raise
+        except Exception as exc:
+            _fail(db, actor, job, f"{type(exc).__name__}: {str(exc)[:500]}")
+            raise
+        db.record(actor, job, report)
+        reasons = gate_reasons(report, db, job)
+        if reasons:
+            indexes.abandon()  # cancelled, and ended before the table is dropped
+            return _reject(db, actor, job, report, reasons)
+        indexes.wait()
+        return _publish(db, actor, job, report)
+    finally:
+        indexes.settle()
 
 
-def _one_pass(db: Store, job: _Job, progress: Progress | None) -> QualityReport:
+def _one_pass(db: Store, job: _Job, progress: Progress | None, written_all: Callable[[], None]) -> QualityReport:
     """Reads the file once. Each batch goes to the quality engine (its own thread) and to the
     writers while this thread reads the next batch: polars and the database driver release
     the GIL, so reading, checking and writing overlap. A resumed load checks every row again
-    (the report covers the whole file) and writes only the rows after those committed."""
+    (the report covers the whole file) and writes only the rows after those committed.
+    `written_all` is called once every row is committed, before the report is finished."""
     options = CheckOptions(name=job.name, format=job.format, encoding=job.encoding, batch_rows=job.batch_rows)
     with Source(job.path, name=job.name, format=job.format, encoding=job.encoding,
                 batch_rows=job.batch_rows) as source:
@@ -274,17 +283,24 @@ def _one_pass(db: Store, job: _Job, progress: Progress | None) -> QualityReport:
         if source.empty:
             return checker.finish()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="quality-gate") as checks, \
-                _writer_pool(db) as writes:
-            writer = _Writer(db, job, source, writes, progress, checker.date_formats)
+                _writer_pool(db) as writes, _typing_pool(db) as typing:
+            writer = _Writer(db, job, source, writes, typing, progress, checker.date_formats)
             checked: Future[None] | None = None
             written: list[Future[None]] = []
             for batch in source.batches(checker.date_formats):
+                # Queued before anything is waited for, so a writer that finishes a piece finds
+                # the next one waiting instead of idling until the checker is done too.
+                queued = writer.submit(batch)
                 if checked is not None:  # the engine takes the batches one after the other, in order
                     checked.result()
                 checked = checks.submit(checker.feed, batch)
                 _wait(written)  # the writers hold at most two batches: bounded memory
-                written = writer.submit(batch)
-            _wait([f for f in (checked, writer.last) if f is not None])  # the last commits after all others
+                written = queued
+            if writer.last is not None:
+                writer.last.result()  # the last piece commits after all others
+            written_all()
+            if checked is not None:
+                checked.result()
         return checker.finish()
 
 
@@ -302,6 +318,14 @@ def _writer_pool(db: Store) -> AbstractContextManager[ThreadPoolExecutor | None]
     return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="load-writer")
 
 
+def _typing_pool(db: Store) -> AbstractContextManager[ThreadPoolExecutor | None]:
+    """One thread that types each piece as it is queued, so a writer that finishes a piece
+    starts the next one's COPY at once instead of typing it first while its connection waits."""
+    if db.db is None:
+        return nullcontext(None)
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-typing")
+
+
 class _Writer:
     """Writes the reader's batches into the version's table in pieces of `batch_rows`, each
     committed with the version's row counter. Pieces are written side by side but commit in
@@ -309,8 +333,9 @@ class _Writer:
     `rows_loaded` of the file, which is what a resume skips."""
 
     def __init__(self, db: Store, job: _Job, source: Source, pool: ThreadPoolExecutor | None,
-                 progress: Progress | None, date_formats: dict[str, str]) -> None:
-        self.db, self.job, self.pool, self.progress = db, job, pool, progress
+                 typing: ThreadPoolExecutor | None, progress: Progress | None,
+                 date_formats: dict[str, str]) -> None:
+        self.db, self.job, self.pool, self.typing, self.progress = db, job, pool, typing, progress
         self.mapping = _header_mapping(source.info.columns, job.schema)
         self.present = list(self.mapping.values())
         self.date_formats = date_formats  # the schema's, as the checker reads them
@@ -325,8 +350,8 @@ class _Writer:
         if self.present:  # blank lines are skipped, as the quality engine does
             batch = batch.filter(~pl.all_horizontal(pl.col(c).is_null() for c in self.present))
         queued = []
-        for start in range(0, batch.height, self.job.batch_rows):
-            piece = batch.slice(start, self.job.batch_rows)
+        for start, size in _pieces(batch.height, self.job.batch_rows):
+            piece = batch.slice(start, size)
             first, self.seen = self.seen, self.seen + piece.height
             if self.seen <= self.job.skip:
                 continue
@@ -336,16 +361,19 @@ class _Writer:
         return queued
 
     def _run(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> Future[None]:
-        if self.pool is not None:
-            return self.pool.submit(self._write, piece, first_row, seen, before)
+        typing = (self.job.columns, self.date_formats)
+        if self.pool is not None and self.typing is not None:
+            typed = self.typing.submit(tables.typed_batch, piece, *typing, first_row=first_row)
+            return self.pool.submit(self._write, typed.result, seen, before)
         done: Future[None] = Future()
-        done.set_result(self._write(piece, first_row, seen, before))
+        done.set_result(self._write(lambda: tables.typed_batch(piece, *typing, first_row=first_row), seen, before))
         return done
 
-    def _write(self, piece: pl.DataFrame, first_row: int, seen: int, before: Future[None] | None) -> None:
+    def _write(self, typed_piece: Callable[[], pl.DataFrame], seen: int, before: Future[None] | None) -> None:
         job = self.job
-        typed = tables.typed_batch(piece, job.columns, self.date_formats, first_row=first_row)
+        typed = typed_piece()  # a failure to type raises here, before anything is written
         with self.db.begin() as conn:
+            _commit_without_waiting(conn)
             tables.write(conn, job.table, typed)
             if before is not None:  # raises if it failed: these rows are then rolled back too
                 before.result()
@@ -353,6 +381,30 @@ class _Writer:
                 rows_loaded=DatasetVersion.rows_loaded + typed.height, rows_read=seen, heartbeat_at=utcnow()))
         if self.progress:
             self.progress(seen, max(self.estimate, seen))
+
+
+def _pieces(rows: int, most: int) -> list[tuple[int, int]]:
+    """(start, size) of as few pieces of at most `most` rows as cover `rows`, all of one size
+    (give or take a row): the two writers then finish a batch together, where a 100,000 and a
+    55,000-row piece left one of them idle for a third of every batch."""
+    count = max(1, -(-rows // most))
+    size, extra = divmod(rows, count)
+    bounds, start = [], 0
+    for n in range(count):
+        length = size + (1 if n < extra else 0)
+        bounds.append((start, length))
+        start += length
+    return bounds
+
+
+def _commit_without_waiting(conn: Connection) -> None:
+    """A piece's commit does not wait for its WAL to reach the disk (PostgreSQL). A server crash
+    can then lose the last pieces committed, but only a tail of them and each with its own row
+    counter (commits are replayed in order), so `rows_loaded` is still the prefix of the file
+    that is in the table, and a resume loads the rest. The transaction that makes a version
+    live commits synchronously, which also makes every piece and index before it durable."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def _header_mapping(columns: list[str], schema: ResourceSchema) -> dict[str, str]:
@@ -415,24 +467,63 @@ def _reject(db: Store, actor: Actor, job: _Job, report: QualityReport, reasons: 
         return version  # type: ignore[return-value]
 
 
-def _build_indexes(db: Store, table: Table) -> None:
-    """The row and key indexes, on PostgreSQL side by side on two connections: each CREATE INDEX
-    sorts in its own server process, and they only share the table's SHARE lock."""
-    if db.db is None or db.db.engine.dialect.name != "postgresql":
-        with db.begin() as conn:
-            tables.index(conn, table)
-        return
+class _Indexes:
+    """The version table's row and key indexes. On PostgreSQL they start as soon as the last
+    piece is committed, side by side on two connections (each CREATE INDEX sorts in its own
+    server process, and they only share the table's SHARE lock), and build while this process
+    finishes the quality report and asks the gate: the server sorts on one core while the report
+    is computed on the other. SQLite (and a caller's session) builds them in `wait`."""
 
-    def build(ix: Index) -> None:
-        with db.begin() as conn:
-            tables.index(conn, table, ix)
+    def __init__(self, db: Store, table: Table) -> None:
+        self.db, self.table = db, table
+        self._pool: ThreadPoolExecutor | None = None
+        self._builds: list[Future[None]] = []
+        self._backends: list[int] = []  # the server processes of the builds begun
+        self._abandoned = False
 
-    with ThreadPoolExecutor(max_workers=len(table.indexes), thread_name_prefix="load-index") as pool:
-        _wait([pool.submit(build, ix) for ix in table.indexes])
+    def start(self) -> None:
+        if self.db.db is None or self.db.db.engine.dialect.name != "postgresql":
+            return
+        self._pool = ThreadPoolExecutor(max_workers=len(self.table.indexes), thread_name_prefix="load-index")
+        self._builds = [self._pool.submit(self._build, ix) for ix in self.table.indexes]
+
+    def _build(self, ix: Index) -> None:
+        if self._abandoned:
+            return
+        with self.db.begin() as conn:
+            self._backends.append(conn.connection.driver_connection.info.backend_pid)  # type: ignore[union-attr]
+            _commit_without_waiting(conn)  # the switch to live, after them, waits for the disk
+            tables.index(conn, self.table, ix)
+
+    def wait(self) -> None:
+        """Until the indexes exist; a failed build raises here."""
+        if self._pool is None:
+            with self.db.begin() as conn:
+                tables.index(conn, self.table)
+            return
+        _wait(self._builds)
+
+    def abandon(self) -> None:
+        """A rejected version's table is dropped: its builds are cancelled, not waited for.
+        Only a server process still running a CREATE INDEX is signalled, so a connection that
+        has gone back to the pool is never touched."""
+        self._abandoned = True
+        if self._pool is not None and self._backends:
+            with self.db.db.engine.connect() as conn:  # type: ignore[union-attr]
+                conn.execute(text(
+                    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid = ANY(:pids)"
+                    " AND state = 'active' AND query ILIKE 'CREATE%INDEX%'"), {"pids": list(self._backends)})
+        self.settle()
+
+    def settle(self) -> None:
+        """Until no build runs any more, whatever their outcome (a rejected or failed load)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
 
 def _publish(db: Store, actor: Actor, job: _Job, report: QualityReport) -> DatasetVersion:
-    _build_indexes(db, job.table)
+    """Makes the indexed version live (after `_Indexes.wait`)."""
     with db.session() as session:
         dataset = session.scalars(select(Dataset).where(Dataset.id == job.dataset_id).with_for_update()).one()
         version = session.get(DatasetVersion, job.version_id)

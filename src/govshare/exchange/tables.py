@@ -98,8 +98,17 @@ def index(conn: Connection, table: Table, only: Index | None = None) -> None:
     """Builds the table's indexes (or `only` that one), for a caller that builds them side by side."""
     if conn.dialect.name == "postgresql":  # sorts a million keys in memory rather than in runs on disk
         conn.exec_driver_sql(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
+        if only is not None and _is_row_index(only):
+            # Row numbers are bigints, compared in a few instructions: one process sorts them
+            # quickly, and parallel workers would only take cores from the key index beside it,
+            # whose text sort is the long one.
+            conn.exec_driver_sql("SET LOCAL max_parallel_maintenance_workers = 0")
     for ix in [only] if only is not None else table.indexes:
         ix.create(conn, checkfirst=True)
+
+
+def _is_row_index(ix: Index) -> bool:
+    return [c.name for c in ix.columns] == [ROW]
 
 
 def drop(conn: Connection, name: str) -> None:
@@ -183,18 +192,25 @@ def write(conn: Connection, table: Table, frame: pl.DataFrame) -> None:
         _executemany(conn, table.name, names, frame)
 
 
+COPY_SLICE = 16_384  # rows serialised per write: about a megabyte of CSV
+
+
 def _copy(conn: Connection, name: str, names: list[str], frame: pl.DataFrame) -> None:
     # Quoted only where CSV needs it (an empty string is written "" and stays apart from NULL,
     # which is the unquoted empty field): less to write here and to parse in the server.
     # Written as bytes and handed over as a view: a str would be decoded here and encoded
     # again by the driver, two more passes over every byte.
-    data = io.BytesIO()
-    frame.write_csv(data, include_header=False, null_value="", date_format="%Y-%m-%d",
-                    datetime_format="%Y-%m-%d %H:%M:%S%.f", quote_style="necessary")
+    # Serialised and sent a slice at a time: the server parses and inserts one slice while the
+    # next is written here, where a whole piece made it wait for all of it first.
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     column_list = ", ".join(f'"{n}"' for n in names)
     with cursor.copy(f'COPY "{_checked(name)}" ({column_list}) FROM STDIN (FORMAT csv)') as copy:
-        copy.write(data.getbuffer())
+        for start in range(0, frame.height, COPY_SLICE):
+            data = io.BytesIO()
+            frame.slice(start, COPY_SLICE).write_csv(
+                data, include_header=False, null_value="", date_format="%Y-%m-%d",
+                datetime_format="%Y-%m-%d %H:%M:%S%.f", quote_style="necessary")
+            copy.write(data.getbuffer())
 
 
 def _sqlite_values(frame: pl.DataFrame) -> pl.DataFrame:
