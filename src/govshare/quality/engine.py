@@ -223,6 +223,19 @@ def _excel_date(v: pl.Expr, spec: FieldSpec) -> pl.Expr:
     return pl.when(real).then(as_date).otherwise(v)
 
 
+SUSPICIOUS = "__suspicious__"
+
+
+def _fail_names(checks: list[Check], kind: str) -> list[str]:
+    """Names for the checks' verdict columns, apart from the file's items and plan columns."""
+    return [f"__{kind}:{i}" for i in range(len(checks))]
+
+
+def _verdicts(checks: list[Check], names: list[str]) -> list[pl.Expr]:
+    """One boolean column per check, True where a row fails it."""
+    return [check.fail.alias(name) for check, name in zip(checks, names, strict=True)]
+
+
 def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
                  present: list[str], state: _State, options: CheckOptions) -> None:
     blank = pl.all_horizontal(pl.col(c).is_null() for c in present) if present else pl.lit(False)
@@ -233,14 +246,16 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
     state.rows += batch.height
     if batch.height == 0:
         return
-    full = checks.fast.apply(batch)
+    # The verdicts join the fast plan's query, and one pass adds up them and the nulls.
+    names = _fail_names(checks.row_checks, "row")
     suspicious = pl.any_horizontal(checks.suspicious).fill_null(False) if checks.suspicious else pl.lit(False)
-    flags = full.select(*[c.fail.alias(str(i)) for i, c in enumerate(checks.row_checks)],
-                        suspicious.alias("__suspicious"))
-    _count(full, flags, checks.row_checks, schema, state, options)
-    if checks.detail_checks or checks.remainders:
-        _check_suspicious(full.filter(flags["__suspicious"]), batch.columns, checks, schema, state, options)
-    for name, nulls in zip(present, batch.select(pl.col(present).null_count()).row(0), strict=True):
+    full = checks.fast.apply(batch, then=[*_verdicts(checks.row_checks, names), suspicious.alias(SUSPICIOUS)])
+    totals = full.select(*(pl.col(n).sum() for n in names), pl.col(SUSPICIOUS).sum(),
+                         *(pl.col(c).null_count().alias(f"__nulls:{c}") for c in present)).row(0)
+    _count(full, checks.row_checks, names, totals[:len(names)], schema, state, options)
+    if totals[len(names)] and (checks.detail_checks or checks.remainders):
+        _check_suspicious(full.filter(pl.col(SUSPICIOUS)), batch.columns, checks, schema, state, options)
+    for name, nulls in zip(present, totals[len(names) + 1:], strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
     _collect_hashes(batch, schema, present, state)
     stamp = schema.field(schema.timestamp_field or "")
@@ -253,33 +268,29 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
 def _check_suspicious(rows: pl.DataFrame, columns: list[str], checks: CheckSet, schema: ResourceSchema,
                       state: _State, options: CheckOptions) -> None:
     """The detail checks (on the file's own columns) and the cross-item rules' remainders (on
-    the fast columns too) for the rows the fast verdicts did not clear."""
-    if not rows.height:
-        return
-    if checks.detail_checks:
-        detailed = checks.detail.apply(rows.select(columns))
-        _count(detailed, _flags(detailed, checks.detail_checks), checks.detail_checks, schema, state, options)
-    if checks.remainders:
-        _count(rows, _flags(rows, checks.remainders), checks.remainders, schema, state, options)
+    the fast columns too) for the rows the fast verdicts did not clear, in one query: the
+    remainders' verdicts first, then the fast columns give way to the detail plan's."""
+    remainders = _fail_names(checks.remainders, "remainder")
+    details = _fail_names(checks.detail_checks, "detail")
+    lazy = rows.lazy().with_columns(_verdicts(checks.remainders, remainders)).select(*columns, *remainders)
+    frame = checks.detail.extend(lazy).with_columns(_verdicts(checks.detail_checks, details)).collect()
+    totals = frame.select(pl.col(n).sum() for n in [*details, *remainders]).row(0)
+    _count(frame, checks.detail_checks, details, totals[:len(details)], schema, state, options)
+    _count(frame, checks.remainders, remainders, totals[len(details):], schema, state, options)
 
 
-def _flags(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
-    """One boolean column per check, named by its position, True where a row fails it."""
-    return frame.select(c.fail.alias(str(i)) for i, c in enumerate(checks))
-
-
-def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema: ResourceSchema,
-           state: _State, options: CheckOptions) -> None:
-    if not checks:
-        return
-    counts = flags.select(pl.col(str(i)).sum() for i in range(len(checks))).row(0)
-    for i, (check, count) in enumerate(zip(checks, counts, strict=True)):
+def _count(frame: pl.DataFrame, checks: list[Check], names: list[str], totals: tuple[Any, ...],
+           schema: ResourceSchema, state: _State, options: CheckOptions) -> None:
+    """Adds up each check's failures (`totals`, in the checks' order), keeps their rows
+    and samples; the checks' verdicts are the columns `names` of `frame`."""
+    for check, name, count in zip(checks, names, totals, strict=True):
         if not count:
             continue
         state.counts[check.id] = state.counts.get(check.id, 0) + int(count)
+        flag = frame[name]
         if options.keep_rows:
-            state.failing_rows.setdefault(check.id, []).append(frame[ROW_INDEX].filter(flags[str(i)]))
-        _collect_samples(frame, flags[str(i)], check, schema, state, options)
+            state.failing_rows.setdefault(check.id, []).append(frame[ROW_INDEX].filter(flag))
+        _collect_samples(frame, flag, check, schema, state, options)
 
 
 def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema: ResourceSchema,
@@ -287,6 +298,8 @@ def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema:
     """Keeps the rule's first rows in file order: a rule's failures can arrive out of order
     (a cross-item rule's remainder comes after its fast form in each batch)."""
     kept, limit = state.samples.setdefault(check.id, []), options.samples_per_rule
+    if len(kept) >= limit and kept[-1].row < batch[ROW_INDEX][0]:
+        return  # the rule's samples were all taken before this batch's first row
     index = flag.arg_true().head(limit)
     rows = batch[ROW_INDEX].gather(index).to_list()
     if not rows or (len(kept) >= limit and kept[-1].row < rows[0]):
