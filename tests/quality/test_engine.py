@@ -153,17 +153,16 @@ def test_html_and_xlsx_reports(tmp_path: Path) -> None:
     assert [c.value for c in sheet[2]][:2] == [2, "性别代码"]
 
 
-def test_duplicates_are_found_across_spilled_partitions(tmp_path: Path) -> None:
-    from govshare.quality.hashes import HashStore
+def test_duplicates_are_found_across_spilled_partitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from govshare.quality import hashes
 
     rows = people(30)
-    rows += [rows[3], rows[17], rows[17]]
-    store_limit = HashStore.__init__.__defaults__
-    HashStore.__init__.__defaults__ = (5,)  # spill to disk after five rows
-    try:
-        report = check_file(write_csv(tmp_path / "p.csv", rows), person_schema(), CheckOptions(batch_rows=7))
-    finally:
-        HashStore.__init__.__defaults__ = store_limit
-    key = next(d for d in report.duplicates if d.key)
-    assert (key.groups, key.surplus_rows) == (2, 3)
-    assert key.examples == [[5, 32], [19, 33, 34]]
+    rows += [rows[3], rows[17], rows[17], list(rows[8])]
+    rows[-1][1] = "李四"  # the same key, not the same row
+    monkeypatch.setattr(hashes, "MEMORY_ROWS", 5)  # spill to disk after five rows
+    report = check_file(write_csv(tmp_path / "p.csv", rows), person_schema(),
+                        CheckOptions(batch_rows=7, keep_rows=True))
+    key, whole = report.duplicates
+    assert (key.groups, key.surplus_rows) == (3, 4)
+    assert key.examples == [[5, 32], [10, 35], [19, 33, 34]] and key.surplus_row_numbers == [32, 33, 34, 35]
+    assert (whole.groups, whole.surplus_rows, whole.examples) == (2, 3, [[5, 32], [19, 33, 34]])

@@ -11,8 +11,9 @@ expressions (rules.py) and only counts, a few sample rows and two 64-bit hashes 
         checker.feed(batch)
     report = checker.finish()
 
-Duplicates are found from the hashes after the last batch; two different values sharing a
-64-bit hash (odds about 1 in 10^8 for ten million rows) would be reported as duplicates.
+Duplicates are found from the hashes after the last batch (duplicates.py); two different
+values sharing a 64-bit hash (odds about 1 in 10^8 for ten million rows) would be reported
+as duplicates.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import polars as pl
 
 from govshare.core.masking import mask_citizen_id, mask_mobile, mask_name
-from govshare.quality.hashes import HashStore
+from govshare.quality.duplicates import Duplicates
 from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source, read_ahead
 from govshare.quality.report import (
     DuplicateResult,
@@ -64,8 +65,7 @@ class _State:
     counts: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     nulls: dict[str, int] = field(default_factory=dict)
-    key_hashes: dict[tuple[str, ...], HashStore] = field(default_factory=dict)
-    row_hashes: HashStore = field(default_factory=HashStore)
+    duplicates: Duplicates | None = None
     failing_rows: dict[str, list[pl.Series]] = field(default_factory=dict)
     rows: int = 0
     blank: int = 0
@@ -109,6 +109,7 @@ class Checker:
             return
         self._mapping = _header_report(source, schema, self.report)
         self.present = list(self._mapping.values())
+        self._state.duplicates = Duplicates(schema.key_sets(), self.present)
         self._checks = build_checks(schema, self.present, self.options.today or date.today(),
                                     self.options.references, excel=source.info.format == "xlsx")
         self.report.skipped_rules = [{"rule": r.kind, "items": r.fields,
@@ -257,7 +258,8 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
         _check_suspicious(full.filter(pl.col(SUSPICIOUS)), batch.columns, checks, schema, state, options)
     for name, nulls in zip(present, totals[len(names) + 1:], strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
-    _collect_hashes(batch, schema, present, state)
+    assert state.duplicates is not None
+    state.duplicates.add(batch)
     stamp = schema.field(schema.timestamp_field or "")
     if stamp is not None and stamp.name in present and stamp.type in ("date", "datetime"):
         latest = batch.select(parsed_date(pl.col(stamp.name), stamp).max()).item()
@@ -349,51 +351,6 @@ def _mask(value: Any, spec: FieldSpec | None, mask: bool) -> str:
     return maskers.get(spec.personal, lambda s: s[:1] + "*" * (len(s) - 1))(text)
 
 
-def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[str], state: _State) -> None:
-    for key in schema.key_sets():
-        if not set(key) <= set(present):
-            continue
-        # Only the key's columns are filtered: copying the whole batch cost more than hashing it.
-        complete = batch.select(*key, ROW_INDEX).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-        state.key_hashes.setdefault(tuple(key), HashStore()).add(complete.select(key).hash_rows(),
-                                                                 complete[ROW_INDEX])
-    state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])
-
-
-def _duplicates(store: HashStore, key: list[str], keep_rows: bool, examples: int = 10) -> DuplicateResult:
-    """Groups and surplus rows, partition by partition; only the first groups keep their rows,
-    so a file copied onto itself (every row a duplicate) still needs little memory."""
-    result = DuplicateResult(key=key, groups=0, surplus_rows=0)
-    firsts: list[pl.DataFrame] = []
-    for part in store.partitions():
-        repeated = part.filter(pl.col("h").is_in(_repeated_hashes(part["h"]).implode()))
-        if not repeated.height:
-            continue
-        groups = repeated.group_by("h").agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
-        result.groups += groups.height
-        result.surplus_rows += int((groups["n"] - 1).sum())
-        top = groups.sort("first").head(examples)["h"]
-        firsts.append(repeated.filter(pl.col("h").is_in(top.implode()))
-                      .group_by("h").agg(pl.col("row").sort().head(5)))
-        if keep_rows:  # every row after the first of its group
-            result.surplus_row_numbers += repeated.filter(
-                pl.col("row") != pl.col("row").min().over("h"))["row"].to_list()
-    store.close()
-    if firsts:
-        ordered = pl.concat(firsts).sort(pl.col("row").list.first()).head(examples)
-        result.examples = ordered["row"].to_list()
-    return result
-
-
-def _repeated_hashes(hashes: pl.Series) -> pl.Series:
-    """The hash values that occur more than once. Sorting the bare 64-bit values and comparing
-    neighbours is several times faster than hashing a million random keys (is_duplicated,
-    group_by), whose table lookups miss the cache; the few repeated values then pick their
-    rows out with a small set."""
-    ordered = hashes.sort()
-    return ordered.filter(ordered == ordered.shift(1)).unique()
-
-
 def _duplicate_samples(result: DuplicateResult, limit: int) -> list[Sample]:
     item = "+".join(result.key) or "*"
     rule = "unique_key" if result.key else "duplicate_row"
@@ -451,9 +408,8 @@ def _finish(report: QualityReport, schema: ResourceSchema, checks: CheckSet, pre
                      "nulls": state.nulls.get(f.name, state.rows if f.name not in present else 0),
                      "null_rate": round(state.nulls.get(f.name, 0) / state.rows, 4) if state.rows else None}
                     for f in schema.fields]
-    report.duplicates = [_duplicates(store, list(key), options.keep_rows)
-                         for key, store in state.key_hashes.items()]
-    report.duplicates.append(_duplicates(state.row_hashes, [], options.keep_rows))
+    assert state.duplicates is not None
+    report.duplicates = state.duplicates.results(options.keep_rows)
     report.failing_rows = {rule: pl.concat(parts).to_list() for rule, parts in state.failing_rows.items()}
     report.samples = [s for samples in state.samples.values() for s in samples]
     for result in report.duplicates:
