@@ -52,6 +52,9 @@ def test_cross_item_rules_read_values_the_fast_form_leaves_out(tmp_path: Path) -
     assert sorted(report.failing_rows["id_gender:公民身份号码+性别代码"]) == [2, 5]
     assert report.failing_rows["id_birth_date:公民身份号码+出生日期"] == [4]
     assert [s.row for s in report.samples if s.rule == "id_gender"] == [2]  # the first, though found last
+    # The sample shows the row's values as they are, the ID number its fast verdict cleared too.
+    shown = next(s.value for s in report.samples if s.rule == "id_gender")
+    assert shown is not None and shown.split("; ")[0].startswith(rows[0][0][:6]) and shown.endswith(rows[0][2][1:-1])
 
 
 def test_end_date_after_start_date_and_foreign_keys(tmp_path: Path) -> None:

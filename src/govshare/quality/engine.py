@@ -271,28 +271,37 @@ def _check_suspicious(rows: pl.DataFrame, columns: list[str], checks: CheckSet, 
                       state: _State, options: CheckOptions) -> None:
     """The detail checks (on the file's own columns) and the cross-item rules' remainders (on
     the fast columns too) for the rows the fast verdicts did not clear, in one query: the
-    remainders' verdicts first, then the fast columns give way to the detail plan's."""
+    remainders' verdicts first, then the fast columns give way to the detail plan's.
+
+    A row is here when any of its items is suspicious; its other items' values, which their
+    fast verdicts cleared and the detail checks would pass (tests/quality/test_rules_agree.py),
+    are blanked for the detail checks, so that each item's costly checks (regular expressions,
+    date parsing) only read the values that need them. Samples show the values as they are."""
     remainders = _fail_names(checks.remainders, "remainder")
     details = _fail_names(checks.detail_checks, "detail")
-    lazy = rows.lazy().with_columns(_verdicts(checks.remainders, remainders)).select(*columns, *remainders)
+    unclear = [pl.when(~checks.cleared[c]).then(pl.col(c)).alias(c) if c in checks.cleared else pl.col(c)
+               for c in columns]
+    lazy = rows.lazy().with_columns(_verdicts(checks.remainders, remainders)).select(*unclear, *remainders)
     frame = checks.detail.extend(lazy).with_columns(_verdicts(checks.detail_checks, details)).collect()
     totals = frame.select(pl.col(n).sum() for n in [*details, *remainders]).row(0)
-    _count(frame, checks.detail_checks, details, totals[:len(details)], schema, state, options)
-    _count(frame, checks.remainders, remainders, totals[len(details):], schema, state, options)
+    _count(frame, checks.detail_checks, details, totals[:len(details)], schema, state, options, values=rows)
+    _count(frame, checks.remainders, remainders, totals[len(details):], schema, state, options, values=rows)
 
 
 def _count(frame: pl.DataFrame, checks: list[Check], names: list[str], totals: tuple[Any, ...],
-           schema: ResourceSchema, state: _State, options: CheckOptions) -> None:
+           schema: ResourceSchema, state: _State, options: CheckOptions, values: pl.DataFrame | None = None) -> None:
     """Adds up each check's failures (`totals`, in the checks' order), keeps their rows
-    and samples; the checks' verdicts are the columns `names` of `frame`."""
+    and samples; the checks' verdicts are the columns `names` of `frame`, the rows' numbers
+    and values those of `values` (the same rows in the same order; `frame` itself if None)."""
+    values = frame if values is None else values
     for check, name, count in zip(checks, names, totals, strict=True):
         if not count:
             continue
         state.counts[check.id] = state.counts.get(check.id, 0) + int(count)
         flag = frame[name]
         if options.keep_rows:
-            state.failing_rows.setdefault(check.id, []).append(frame[ROW_INDEX].filter(flag))
-        _collect_samples(frame, flag, check, schema, state, options)
+            state.failing_rows.setdefault(check.id, []).append(values[ROW_INDEX].filter(flag))
+        _collect_samples(values, flag, check, schema, state, options)
 
 
 def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema: ResourceSchema,

@@ -598,6 +598,7 @@ class CheckSet:
     detail_checks: list[Check]
     skipped: list[CrossRule]
     remainders: list[Check] = field(default_factory=list)  # read the `fast` columns
+    cleared: dict[str, pl.Expr] = field(default_factory=dict)  # item → its fast verdict (a `fast` column)
 
     @property
     def all_checks(self) -> list[Check]:
@@ -612,11 +613,13 @@ def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
     row_checks = [required_check(f) for f in schema.fields if f.required and f.name in columns]
     suspicious: list[pl.Expr] = []
     detail_checks: list[Check] = []
+    cleared: dict[str, pl.Expr] = {}
     for spec in schema.fields:
         if spec.name not in columns:
             continue
         ok = fast_ok(spec, today, fast)
         if ok is not None:
+            cleared[spec.name] = ok
             suspicious.append(pl.col(spec.name).is_not_null() & ~ok)
             detail_checks += item_checks(spec, today, detail, excel)
     skipped: list[CrossRule] = []
@@ -630,4 +633,4 @@ def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
         if built[1] is not None:
             remainders.append(built[1].check)
             suspicious += [built[1].marks] if built[1].marks is not None else []
-    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped, remainders)
+    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped, remainders, cleared)
