@@ -217,7 +217,8 @@ def _any_item_fails(spec: FieldSpec, values: list[str]) -> tuple[list[bool], lis
 
 
 ITEMS = [
-    FieldSpec("id", validator="gb11643"), FieldSpec("division", validator="gb2260"),
+    FieldSpec("id", validator="gb11643"), FieldSpec("id17", validator="gb11643", max_length=17),
+    FieldSpec("division", validator="gb2260"), FieldSpec("division1", validator="gb2260", pattern="^1[0-9]+$"),
     FieldSpec("born", type="date", date_format="%Y%m%d"), FieldSpec("day", type="date"),
     FieldSpec("at", type="datetime"), FieldSpec("mobile", pattern="^1[3-9][0-9]{9}$"),
     FieldSpec("code", pattern="^[A-Z]{2}[0-9]+$", max_length=6, min_length=3),
@@ -238,3 +239,11 @@ def test_the_fast_verdict_never_clears_what_a_detailed_check_fails(spec: FieldSp
     item, so the detailed checks may skip it (and do, even on a row another item made suspicious)."""
     for value, cleared, failed in zip(values, *_any_item_fails(spec, values), strict=True):
         assert not (cleared and failed), (spec.name, value)
+
+
+def test_an_id_items_own_rules_join_its_validators_fast_verdict() -> None:
+    """A valid ID number is not cleared by the fast verdict when the item adds a rule it breaks."""
+    good = make_citizen_id("330102", date(1980, 5, 17), 31)
+    cleared, failed = _any_item_fails(FieldSpec("id17", validator="gb11643", max_length=17), [good])
+    assert (cleared, failed) == ([False], [True])
+    assert _any_item_fails(FieldSpec("id", validator="gb11643"), [good]) == ([True], [False])

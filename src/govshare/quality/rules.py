@@ -380,7 +380,8 @@ def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
         return _fast_all(spec, today, fast)
     if not parts:
         return None
-    return fast.add(1, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+    # A stage of its own, after the validator's verdict (__fid, stage 1) it may include.
+    return fast.add(3, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
 
 
 def ymd_keyed(spec: FieldSpec | None) -> bool:
@@ -447,7 +448,7 @@ def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
 
 def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     """18 ASCII characters, real province, real birth date, right check character; the ID
-    helpers it leaves in the plan (__n17, __fast) also serve the cross-item rules.
+    helpers it leaves in the plan (__n17, __fid) also serve the cross-item rules.
 
     No regular expression: 18 bytes whose first 17 parse as a decimal number of at least
     11·10^15 (the smallest province code) are 17 ASCII digits — a sign, a space or a
@@ -463,7 +464,7 @@ def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     born = citizen_birth_key(column)  # 17 ASCII digits once the province test holds
     ok = ((v.str.len_bytes() == 18) & (n17 // 10**15).is_in(provinces)
           & real_ymd(born) & (born <= today.year * 10_000 + today.month * 100 + today.day) & (check == actual))
-    return fast.add(1, f"__fast:{column}", ok.fill_null(False))
+    return fast.add(1, f"__fid:{column}", ok.fill_null(False))
 
 
 def item_checks(spec: FieldSpec, today: date, plan: Plan, excel: bool = False) -> list[Check]:
