@@ -37,15 +37,16 @@ class Duplicates:
             self._rows.add(rows, numbers)
         for n, (key, store) in enumerate(zip(self.keys, self._stores, strict=True)):
             keys = batch.select(key).hash_rows()
-            complete = batch.select(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).to_series()
-            whole = complete.all()
+            whole = not any(batch[k].null_count() for k in key)  # counts kept with the columns
+            complete = None if whole else batch.select(
+                pl.all_horizontal(pl.col(k).is_not_null() for k in key)).to_series()
             carried = rows if n == 0 else None
-            if whole:
+            if complete is None:
                 store.add(keys, numbers, carried)
-            else:
-                store.add(keys.filter(complete), numbers.filter(complete),
-                          None if carried is None else carried.filter(complete))
-            if n == 0 and not whole:
+                continue
+            store.add(keys.filter(complete), numbers.filter(complete),
+                      None if carried is None else carried.filter(complete))
+            if n == 0:
                 self._rows.add(rows.filter(~complete), numbers.filter(~complete))
 
     def results(self, keep_rows: bool) -> list[DuplicateResult]:

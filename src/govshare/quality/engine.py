@@ -29,7 +29,7 @@ import polars as pl
 
 from govshare.core.masking import mask_citizen_id, mask_mobile, mask_name
 from govshare.quality.duplicates import Duplicates
-from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source, read_ahead
+from govshare.quality.readers import ROW_INDEX, Issue, Source, read_ahead
 from govshare.quality.report import (
     DuplicateResult,
     QualityReport,
@@ -210,7 +210,7 @@ def _estimate_rows(source: Source, first_batch: int) -> int:
 
 
 def _prepare(batch: pl.DataFrame, mapping: dict[str, str], schema: ResourceSchema, fmt: str) -> pl.DataFrame:
-    batch = batch.drop(EXTRA, strict=False).select([ROW_INDEX, *mapping]).rename(mapping)
+    batch = batch.select(ROW_INDEX, *(pl.col(column).alias(item) for column, item in mapping.items()))
     if fmt == "xlsx":
         batch = batch.with_columns(_excel_date(pl.col(f.name), f).alias(f.name) for f in schema.fields
                                    if f.name in batch.columns and f.type in ("date", "datetime"))
@@ -242,8 +242,10 @@ def _verdicts(checks: list[Check], names: list[str]) -> list[pl.Expr]:
 
 def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
                  present: list[str], state: _State, options: CheckOptions) -> None:
+    # A column without nulls (its count is kept with the column) means no blank row to look for.
+    may_be_blank = bool(present) and all(batch[c].null_count() for c in present)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in present) if present else pl.lit(False)
-    blank_count = batch.select(blank.sum()).item() if present else 0
+    blank_count = batch.select(blank.sum()).item() if may_be_blank else 0
     if blank_count:
         state.blank += blank_count
         batch = batch.filter(~blank)

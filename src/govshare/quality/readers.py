@@ -280,7 +280,8 @@ class Source:
                                    f"{self.name}：第 {first_row} 行附近无法按 CSV 读取", field="file") from exc
             if not self._surely_even(chunk, frame):
                 self._count_ragged(chunk, first_row)
-            yield frame.with_row_index(ROW_INDEX, offset=first_row).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
+            yield frame.select(pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW_INDEX),
+                               pl.all())
             first_row += frame.height
 
     def _surely_even(self, chunk: bytes, frame: pl.DataFrame) -> bool:
