@@ -260,9 +260,10 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
                          *(pl.col(c).null_count().alias(f"__nulls:{c}") for c in present)).row(0)
     _count(full, checks.row_checks, names, totals[:len(names)], schema, state, options)
     if totals[len(names)] and (checks.detail_checks or checks.remainders):
-        state.suspicious.append(full.filter(pl.col(SUSPICIOUS)))
+        kept = [ROW_INDEX, *present, *_suspicious_reads(checks, present)]
+        state.suspicious.append(full.filter(pl.col(SUSPICIOUS)).select(kept))
         state.suspicious_rows += totals[len(names)]
-        if state.suspicious_rows >= options.batch_rows:
+        if state.suspicious_rows >= SUSPICIOUS_ROWS:
             _flush_suspicious(checks, schema, present, state, options)
     for name, nulls in zip(present, totals[len(names) + 1:], strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
@@ -275,12 +276,23 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
             state.latest = latest
 
 
+SUSPICIOUS_ROWS = 65_536  # suspicious rows gathered before their detail checks run
+
+
+def _suspicious_reads(checks: CheckSet, present: list[str]) -> list[str]:
+    """The fast plan's columns that the remainders and the cleared verdicts read: all that is
+    kept of a suspicious row besides its number and values."""
+    roots = {name for expr in [*(c.fail for c in checks.remainders), *checks.cleared.values()]
+             for name in expr.meta.root_names()}
+    return sorted(roots - {ROW_INDEX, *present})
+
+
 def _flush_suspicious(checks: CheckSet, schema: ResourceSchema, present: list[str], state: _State,
                       options: CheckOptions) -> None:
-    """The suspicious rows gathered so far (at most about `batch_rows` of them, so memory
-    stays bounded), checked in detail at once: the detail query's fixed cost, about 2 ms of
-    planning and small work whatever the rows, is paid once for them rather than once per
-    batch, and few rows are suspicious in most files."""
+    """The suspicious rows gathered so far (at most about SUSPICIOUS_ROWS, their values and a
+    few plan columns, so memory stays bounded: about 10 MB), checked in detail at once: the
+    detail query's fixed cost, about 2 ms of planning and small work whatever the rows, is
+    paid once for them rather than once per batch, and few rows are suspicious in most files."""
     if not state.suspicious:
         return
     rows = pl.concat(state.suspicious)
