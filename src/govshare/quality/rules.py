@@ -560,15 +560,17 @@ def _id_birth_date(rule: CrossRule, spec: FieldSpec | None, today: date,
 
     if ymd_keyed(spec):
         key = plan.add(0, f"__ymd:{spec.name}", ymd_key(pl.col(spec.name)))
-        parsed = _birth_date(spec, plan=None)
+        # Only the dates the integer reading refused are parsed (a date parse is the costly part).
+        parsed = _birth_date(spec, plan=None, value=pl.when(key.is_null()).then(pl.col(spec.name)))
         rest = id_ok & key.is_null() & parsed.is_not_null() & (date_key(parsed) != id_born)
         return check(id_ok & (key != id_born)), Remainder(check(rest))
     born = _birth_date(spec, plan)
     return check(id_ok & born.is_not_null() & (date_key(born) != id_born)), None
 
 
-def _birth_date(spec: FieldSpec, plan: Plan | None) -> pl.Expr:
-    v = pl.col(spec.name)
+def _birth_date(spec: FieldSpec, plan: Plan | None, value: pl.Expr | None = None) -> pl.Expr:
+    """The item's dates parsed (its own values, or `value` when there is no plan to share them)."""
+    v = pl.col(spec.name) if value is None or plan is not None else value
     if spec.type not in ("date", "datetime"):
         return v.str.to_date("%Y%m%d", strict=False)
     born = plan.add(0, f"__d:{spec.name}", parsed_date(v, spec)) if plan else parsed_date(v, spec)
