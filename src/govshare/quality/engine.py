@@ -290,7 +290,7 @@ def _suspicious_reads(checks: CheckSet, present: list[str]) -> list[str]:
 def _flush_suspicious(checks: CheckSet, schema: ResourceSchema, present: list[str], state: _State,
                       options: CheckOptions) -> None:
     """The suspicious rows gathered so far (at most about SUSPICIOUS_ROWS, their values and a
-    few plan columns, so memory stays bounded: about 10 MB), checked in detail at once: the
+    few plan columns, so memory stays bounded), checked in detail at once: the
     detail query's fixed cost, about 2 ms of planning and small work whatever the rows, is
     paid once for them rather than once per batch, and few rows are suspicious in most files."""
     if not state.suspicious:
