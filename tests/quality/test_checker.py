@@ -79,3 +79,17 @@ def test_empty_and_header_only_files_finish_with_their_issue(tmp_path: Path) -> 
             report = checker.finish()
         assert code in {i["code"] for i in report.issues} and report.rows == 0
         assert _comparable(report)["issues"] == _comparable(check_file(path, person_schema()))["issues"]
+
+
+def test_suspicious_rows_checked_in_groups_of_any_size_give_the_same_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Suspicious rows wait for their detail checks until enough have gathered: checking them
+    two at a time, across batch boundaries, reports what checking them all at the end does."""
+    from govshare.quality import engine
+
+    path = _messy(tmp_path)
+    at_the_end, _ = _fed(path, 7, 1 << 20)
+    monkeypatch.setattr(engine, "SUSPICIOUS_ROWS", 2)
+    in_pairs, _ = _fed(path, 7, 1 << 20)
+    assert _comparable(in_pairs) == _comparable(at_the_end)
+    assert rule_failures(in_pairs, "gb11643.check_digit:公民身份号码") == 1

@@ -52,6 +52,9 @@ def test_cross_item_rules_read_values_the_fast_form_leaves_out(tmp_path: Path) -
     assert sorted(report.failing_rows["id_gender:公民身份号码+性别代码"]) == [2, 5]
     assert report.failing_rows["id_birth_date:公民身份号码+出生日期"] == [4]
     assert [s.row for s in report.samples if s.rule == "id_gender"] == [2]  # the first, though found last
+    # The sample shows the row's values as they are, the ID number its fast verdict cleared too.
+    shown = next(s.value for s in report.samples if s.rule == "id_gender")
+    assert shown is not None and shown.split("; ")[0].startswith(rows[0][0][:6]) and shown.endswith(rows[0][2][1:-1])
 
 
 def test_end_date_after_start_date_and_foreign_keys(tmp_path: Path) -> None:
@@ -153,17 +156,16 @@ def test_html_and_xlsx_reports(tmp_path: Path) -> None:
     assert [c.value for c in sheet[2]][:2] == [2, "性别代码"]
 
 
-def test_duplicates_are_found_across_spilled_partitions(tmp_path: Path) -> None:
-    from govshare.quality.hashes import HashStore
+def test_duplicates_are_found_across_spilled_partitions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from govshare.quality import hashes
 
     rows = people(30)
-    rows += [rows[3], rows[17], rows[17]]
-    store_limit = HashStore.__init__.__defaults__
-    HashStore.__init__.__defaults__ = (5,)  # spill to disk after five rows
-    try:
-        report = check_file(write_csv(tmp_path / "p.csv", rows), person_schema(), CheckOptions(batch_rows=7))
-    finally:
-        HashStore.__init__.__defaults__ = store_limit
-    key = next(d for d in report.duplicates if d.key)
-    assert (key.groups, key.surplus_rows) == (2, 3)
-    assert key.examples == [[5, 32], [19, 33, 34]]
+    rows += [rows[3], rows[17], rows[17], list(rows[8])]
+    rows[-1][1] = "李四"  # the same key, not the same row
+    monkeypatch.setattr(hashes, "MEMORY_ROWS", 5)  # spill to disk after five rows
+    report = check_file(write_csv(tmp_path / "p.csv", rows), person_schema(),
+                        CheckOptions(batch_rows=7, keep_rows=True))
+    key, whole = report.duplicates
+    assert (key.groups, key.surplus_rows) == (3, 4)
+    assert key.examples == [[5, 32], [10, 35], [19, 33, 34]] and key.surplus_row_numbers == [32, 33, 34, 35]
+    assert (whole.groups, whole.surplus_rows, whole.examples) == (2, 3, [[5, 32], [19, 33, 34]])

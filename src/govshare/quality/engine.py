@@ -11,8 +11,9 @@ expressions (rules.py) and only counts, a few sample rows and two 64-bit hashes 
         checker.feed(batch)
     report = checker.finish()
 
-Duplicates are found from the hashes after the last batch; two different values sharing a
-64-bit hash (odds about 1 in 10^8 for ten million rows) would be reported as duplicates.
+Duplicates are found from the hashes after the last batch (duplicates.py); two different
+values sharing a 64-bit hash (odds about 1 in 10^8 for ten million rows) would be reported
+as duplicates.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from typing import Any
 import polars as pl
 
 from govshare.core.masking import mask_citizen_id, mask_mobile, mask_name
-from govshare.quality.hashes import HashStore
-from govshare.quality.readers import EXTRA, ROW_INDEX, Issue, Source, read_ahead
+from govshare.quality.duplicates import Duplicates
+from govshare.quality.readers import ROW_INDEX, Issue, Source, read_ahead
 from govshare.quality.report import (
     DuplicateResult,
     QualityReport,
@@ -64,9 +65,10 @@ class _State:
     counts: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[Sample]] = field(default_factory=dict)
     nulls: dict[str, int] = field(default_factory=dict)
-    key_hashes: dict[tuple[str, ...], HashStore] = field(default_factory=dict)
-    row_hashes: HashStore = field(default_factory=HashStore)
+    duplicates: Duplicates | None = None
     failing_rows: dict[str, list[pl.Series]] = field(default_factory=dict)
+    suspicious: list[pl.DataFrame] = field(default_factory=list)  # rows waiting for the detail checks
+    suspicious_rows: int = 0
     rows: int = 0
     blank: int = 0
     latest: Any = None
@@ -109,6 +111,7 @@ class Checker:
             return
         self._mapping = _header_report(source, schema, self.report)
         self.present = list(self._mapping.values())
+        self._state.duplicates = Duplicates(schema.key_sets(), self.present)
         self._checks = build_checks(schema, self.present, self.options.today or date.today(),
                                     self.options.references, excel=source.info.format == "xlsx")
         self.report.skipped_rules = [{"rule": r.kind, "items": r.fields,
@@ -126,6 +129,7 @@ class Checker:
     def finish(self) -> QualityReport:
         """The report, after the last batch: file-wide issues, duplicates, scores."""
         if not self.source.empty:
+            _flush_suspicious(self._checks, self.schema, self.present, self._state, self.options)
             self._file_issues()
             _finish(self.report, self.schema, self._checks, self.present, self._state, self.options)
         self.report.seconds = time.perf_counter() - self._started
@@ -206,7 +210,7 @@ def _estimate_rows(source: Source, first_batch: int) -> int:
 
 
 def _prepare(batch: pl.DataFrame, mapping: dict[str, str], schema: ResourceSchema, fmt: str) -> pl.DataFrame:
-    batch = batch.drop(EXTRA, strict=False).select([ROW_INDEX, *mapping]).rename(mapping)
+    batch = batch.select(ROW_INDEX, *(pl.col(column).alias(item) for column, item in mapping.items()))
     if fmt == "xlsx":
         batch = batch.with_columns(_excel_date(pl.col(f.name), f).alias(f.name) for f in schema.fields
                                    if f.name in batch.columns and f.type in ("date", "datetime"))
@@ -223,26 +227,48 @@ def _excel_date(v: pl.Expr, spec: FieldSpec) -> pl.Expr:
     return pl.when(real).then(as_date).otherwise(v)
 
 
+SUSPICIOUS = "__suspicious__"
+
+
+def _fail_names(checks: list[Check], kind: str) -> list[str]:
+    """Names for the checks' verdict columns, apart from the file's items and plan columns."""
+    return [f"__{kind}:{i}" for i in range(len(checks))]
+
+
+def _verdicts(checks: list[Check], names: list[str]) -> list[pl.Expr]:
+    """One boolean column per check, True where a row fails it."""
+    return [check.fail.alias(name) for check, name in zip(checks, names, strict=True)]
+
+
 def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
                  present: list[str], state: _State, options: CheckOptions) -> None:
+    # A column without nulls (its count is kept with the column) means no blank row to look for.
+    may_be_blank = bool(present) and all(batch[c].null_count() for c in present)
     blank = pl.all_horizontal(pl.col(c).is_null() for c in present) if present else pl.lit(False)
-    blank_count = batch.select(blank.sum()).item() if present else 0
+    blank_count = batch.select(blank.sum()).item() if may_be_blank else 0
     if blank_count:
         state.blank += blank_count
         batch = batch.filter(~blank)
     state.rows += batch.height
     if batch.height == 0:
         return
-    full = checks.fast.apply(batch)
+    # The verdicts join the fast plan's query, and one pass adds up them and the nulls.
+    names = _fail_names(checks.row_checks, "row")
     suspicious = pl.any_horizontal(checks.suspicious).fill_null(False) if checks.suspicious else pl.lit(False)
-    flags = full.select(*[c.fail.alias(str(i)) for i, c in enumerate(checks.row_checks)],
-                        suspicious.alias("__suspicious"))
-    _count(full, flags, checks.row_checks, schema, state, options)
-    if checks.detail_checks or checks.remainders:
-        _check_suspicious(full.filter(flags["__suspicious"]), batch.columns, checks, schema, state, options)
-    for name, nulls in zip(present, batch.select(pl.col(present).null_count()).row(0), strict=True):
+    full = checks.fast.apply(batch, then=[*_verdicts(checks.row_checks, names), suspicious.alias(SUSPICIOUS)])
+    totals = full.select(*(pl.col(n).sum() for n in names), pl.col(SUSPICIOUS).sum(),
+                         *(pl.col(c).null_count().alias(f"__nulls:{c}") for c in present)).row(0)
+    _count(full, checks.row_checks, names, totals[:len(names)], schema, state, options)
+    if totals[len(names)] and (checks.detail_checks or checks.remainders):
+        kept = [ROW_INDEX, *present, *_suspicious_reads(checks, present)]
+        state.suspicious.append(full.filter(pl.col(SUSPICIOUS)).select(kept))
+        state.suspicious_rows += totals[len(names)]
+        if state.suspicious_rows >= SUSPICIOUS_ROWS:
+            _flush_suspicious(checks, schema, present, state, options)
+    for name, nulls in zip(present, totals[len(names) + 1:], strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
-    _collect_hashes(batch, schema, present, state)
+    assert state.duplicates is not None
+    state.duplicates.add(batch)
     stamp = schema.field(schema.timestamp_field or "")
     if stamp is not None and stamp.name in present and stamp.type in ("date", "datetime"):
         latest = batch.select(parsed_date(pl.col(stamp.name), stamp).max()).item()
@@ -250,36 +276,65 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
             state.latest = latest
 
 
+SUSPICIOUS_ROWS = 65_536  # suspicious rows gathered before their detail checks run
+
+
+def _suspicious_reads(checks: CheckSet, present: list[str]) -> list[str]:
+    """The fast plan's columns that the remainders and the cleared verdicts read: all that is
+    kept of a suspicious row besides its number and values."""
+    roots = {name for expr in [*(c.fail for c in checks.remainders), *checks.cleared.values()]
+             for name in expr.meta.root_names()}
+    return sorted(roots - {ROW_INDEX, *present})
+
+
+def _flush_suspicious(checks: CheckSet, schema: ResourceSchema, present: list[str], state: _State,
+                      options: CheckOptions) -> None:
+    """The suspicious rows gathered so far (at most about SUSPICIOUS_ROWS, their values and a
+    few plan columns, so memory stays bounded), checked in detail at once: the
+    detail query's fixed cost, about 2 ms of planning and small work whatever the rows, is
+    paid once for them rather than once per batch, and few rows are suspicious in most files."""
+    if not state.suspicious:
+        return
+    rows = pl.concat(state.suspicious)
+    state.suspicious, state.suspicious_rows = [], 0
+    _check_suspicious(rows, [ROW_INDEX, *present], checks, schema, state, options)
+
+
 def _check_suspicious(rows: pl.DataFrame, columns: list[str], checks: CheckSet, schema: ResourceSchema,
                       state: _State, options: CheckOptions) -> None:
     """The detail checks (on the file's own columns) and the cross-item rules' remainders (on
-    the fast columns too) for the rows the fast verdicts did not clear."""
-    if not rows.height:
-        return
-    if checks.detail_checks:
-        detailed = checks.detail.apply(rows.select(columns))
-        _count(detailed, _flags(detailed, checks.detail_checks), checks.detail_checks, schema, state, options)
-    if checks.remainders:
-        _count(rows, _flags(rows, checks.remainders), checks.remainders, schema, state, options)
+    the fast columns too) for the rows the fast verdicts did not clear, in one query: the
+    remainders' verdicts first, then the fast columns give way to the detail plan's.
+
+    A row is here when any of its items is suspicious; its other items' values, which their
+    fast verdicts cleared and the detail checks would pass (tests/quality/test_rules_agree.py),
+    are blanked for the detail checks, so that each item's costly checks (regular expressions,
+    date parsing) only read the values that need them. Samples show the values as they are."""
+    remainders = _fail_names(checks.remainders, "remainder")
+    details = _fail_names(checks.detail_checks, "detail")
+    unclear = [pl.when(~checks.cleared[c]).then(pl.col(c)).alias(c) if c in checks.cleared else pl.col(c)
+               for c in columns]
+    lazy = rows.lazy().with_columns(_verdicts(checks.remainders, remainders)).select(*unclear, *remainders)
+    frame = checks.detail.extend(lazy).with_columns(_verdicts(checks.detail_checks, details)).collect()
+    totals = frame.select(pl.col(n).sum() for n in [*details, *remainders]).row(0)
+    _count(frame, checks.detail_checks, details, totals[:len(details)], schema, state, options, values=rows)
+    _count(frame, checks.remainders, remainders, totals[len(details):], schema, state, options, values=rows)
 
 
-def _flags(frame: pl.DataFrame, checks: list[Check]) -> pl.DataFrame:
-    """One boolean column per check, named by its position, True where a row fails it."""
-    return frame.select(c.fail.alias(str(i)) for i, c in enumerate(checks))
-
-
-def _count(frame: pl.DataFrame, flags: pl.DataFrame, checks: list[Check], schema: ResourceSchema,
-           state: _State, options: CheckOptions) -> None:
-    if not checks:
-        return
-    counts = flags.select(pl.col(str(i)).sum() for i in range(len(checks))).row(0)
-    for i, (check, count) in enumerate(zip(checks, counts, strict=True)):
+def _count(frame: pl.DataFrame, checks: list[Check], names: list[str], totals: tuple[Any, ...],
+           schema: ResourceSchema, state: _State, options: CheckOptions, values: pl.DataFrame | None = None) -> None:
+    """Adds up each check's failures (`totals`, in the checks' order), keeps their rows
+    and samples; the checks' verdicts are the columns `names` of `frame`, the rows' numbers
+    and values those of `values` (the same rows in the same order; `frame` itself if None)."""
+    values = frame if values is None else values
+    for check, name, count in zip(checks, names, totals, strict=True):
         if not count:
             continue
         state.counts[check.id] = state.counts.get(check.id, 0) + int(count)
+        flag = frame[name]
         if options.keep_rows:
-            state.failing_rows.setdefault(check.id, []).append(frame[ROW_INDEX].filter(flags[str(i)]))
-        _collect_samples(frame, flags[str(i)], check, schema, state, options)
+            state.failing_rows.setdefault(check.id, []).append(values[ROW_INDEX].filter(flag))
+        _collect_samples(values, flag, check, schema, state, options)
 
 
 def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema: ResourceSchema,
@@ -287,6 +342,8 @@ def _collect_samples(batch: pl.DataFrame, flag: pl.Series, check: Check, schema:
     """Keeps the rule's first rows in file order: a rule's failures can arrive out of order
     (a cross-item rule's remainder comes after its fast form in each batch)."""
     kept, limit = state.samples.setdefault(check.id, []), options.samples_per_rule
+    if len(kept) >= limit and kept[-1].row < batch[ROW_INDEX][0]:
+        return  # the rule's samples were all taken before this batch's first row
     index = flag.arg_true().head(limit)
     rows = batch[ROW_INDEX].gather(index).to_list()
     if not rows or (len(kept) >= limit and kept[-1].row < rows[0]):
@@ -334,51 +391,6 @@ def _mask(value: Any, spec: FieldSpec | None, mask: bool) -> str:
     maskers = {"citizen_id": mask_citizen_id, "name": mask_name, "mobile": mask_mobile,
                "address": lambda s: s[:6] + "*" * max(0, len(s) - 6)}
     return maskers.get(spec.personal, lambda s: s[:1] + "*" * (len(s) - 1))(text)
-
-
-def _collect_hashes(batch: pl.DataFrame, schema: ResourceSchema, present: list[str], state: _State) -> None:
-    for key in schema.key_sets():
-        if not set(key) <= set(present):
-            continue
-        # Only the key's columns are filtered: copying the whole batch cost more than hashing it.
-        complete = batch.select(*key, ROW_INDEX).filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
-        state.key_hashes.setdefault(tuple(key), HashStore()).add(complete.select(key).hash_rows(),
-                                                                 complete[ROW_INDEX])
-    state.row_hashes.add(batch.select(present).hash_rows(), batch[ROW_INDEX])
-
-
-def _duplicates(store: HashStore, key: list[str], keep_rows: bool, examples: int = 10) -> DuplicateResult:
-    """Groups and surplus rows, partition by partition; only the first groups keep their rows,
-    so a file copied onto itself (every row a duplicate) still needs little memory."""
-    result = DuplicateResult(key=key, groups=0, surplus_rows=0)
-    firsts: list[pl.DataFrame] = []
-    for part in store.partitions():
-        repeated = part.filter(pl.col("h").is_in(_repeated_hashes(part["h"]).implode()))
-        if not repeated.height:
-            continue
-        groups = repeated.group_by("h").agg(pl.len().alias("n"), pl.col("row").min().alias("first"))
-        result.groups += groups.height
-        result.surplus_rows += int((groups["n"] - 1).sum())
-        top = groups.sort("first").head(examples)["h"]
-        firsts.append(repeated.filter(pl.col("h").is_in(top.implode()))
-                      .group_by("h").agg(pl.col("row").sort().head(5)))
-        if keep_rows:  # every row after the first of its group
-            result.surplus_row_numbers += repeated.filter(
-                pl.col("row") != pl.col("row").min().over("h"))["row"].to_list()
-    store.close()
-    if firsts:
-        ordered = pl.concat(firsts).sort(pl.col("row").list.first()).head(examples)
-        result.examples = ordered["row"].to_list()
-    return result
-
-
-def _repeated_hashes(hashes: pl.Series) -> pl.Series:
-    """The hash values that occur more than once. Sorting the bare 64-bit values and comparing
-    neighbours is several times faster than hashing a million random keys (is_duplicated,
-    group_by), whose table lookups miss the cache; the few repeated values then pick their
-    rows out with a small set."""
-    ordered = hashes.sort()
-    return ordered.filter(ordered == ordered.shift(1)).unique()
 
 
 def _duplicate_samples(result: DuplicateResult, limit: int) -> list[Sample]:
@@ -438,10 +450,10 @@ def _finish(report: QualityReport, schema: ResourceSchema, checks: CheckSet, pre
                      "nulls": state.nulls.get(f.name, state.rows if f.name not in present else 0),
                      "null_rate": round(state.nulls.get(f.name, 0) / state.rows, 4) if state.rows else None}
                     for f in schema.fields]
-    report.duplicates = [_duplicates(store, list(key), options.keep_rows)
-                         for key, store in state.key_hashes.items()]
-    report.duplicates.append(_duplicates(state.row_hashes, [], options.keep_rows))
-    report.failing_rows = {rule: pl.concat(parts).to_list() for rule, parts in state.failing_rows.items()}
+    assert state.duplicates is not None
+    report.duplicates = state.duplicates.results(options.keep_rows)
+    # In file order: a rule's rows arrive from its fast form and, later, from its remainder.
+    report.failing_rows = {rule: pl.concat(parts).sort().to_list() for rule, parts in state.failing_rows.items()}
     report.samples = [s for samples in state.samples.values() for s in samples]
     for result in report.duplicates:
         report.samples += _duplicate_samples(result, options.samples_per_rule)

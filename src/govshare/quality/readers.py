@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from govshare.core.errors import InvalidInput
@@ -245,23 +246,26 @@ class Source:
     def _csv_chunks(self) -> Iterator[bytes]:
         """The file after its header in pieces of about `chunk_bytes`, each ending at a line
         break outside quotes: memory holds one piece at a time, whatever the file size (the
-        streaming CSV reader of polars reads ahead as far as it likes when checks are slower)."""
+        streaming CSV reader of polars reads ahead as far as it likes when checks are slower).
+
+        The partial row after a piece's last line break is read again with the next piece
+        (a seek back) rather than carried over and joined to it: joining copied every piece
+        twice, which cost more than the reading itself."""
         with self._csv_path.open("rb") as fh:
             fh.readline()
-            carry = b""
-            while True:
-                block = fh.read(self.chunk_bytes)
-                data = carry + block if carry else block
-                if not block:
-                    if data.strip():
-                        yield data if data.endswith(b"\n") else data + b"\n"
+            size = self.chunk_bytes
+            while block := fh.read(size):
+                if len(block) < size:  # the rest of the file
+                    if block.strip():
+                        yield block if block.endswith(b"\n") else block + b"\n"
                     return
-                cut = data.rfind(b"\n") + 1
-                while cut and data.count(b'"', 0, cut) % 2:  # inside a quoted value: back up a line
-                    cut = data.rfind(b"\n", 0, cut - 1) + 1
-                carry = data[cut:]
-                if cut:
-                    yield data[:cut]
+                cut = _line_end(block)
+                fh.seek(cut - len(block), os.SEEK_CUR)
+                if not cut:  # one row longer than a piece: read it again with room for it
+                    size *= 2
+                    continue
+                size = self.chunk_bytes
+                yield block if cut == len(block) else block[:cut]
 
     def _csv_batches(self) -> Iterator[pl.DataFrame]:
         schema = {n: pl.String for n in self.info.columns} | {EXTRA: pl.String}
@@ -276,7 +280,8 @@ class Source:
                                    f"{self.name}：第 {first_row} 行附近无法按 CSV 读取", field="file") from exc
             if not self._surely_even(chunk, frame):
                 self._count_ragged(chunk, first_row)
-            yield frame.with_row_index(ROW_INDEX, offset=first_row).with_columns(pl.col(ROW_INDEX).cast(pl.Int64))
+            yield frame.select(pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias(ROW_INDEX),
+                               pl.all())
             first_row += frame.height
 
     def _surely_even(self, chunk: bytes, frame: pl.DataFrame) -> bool:
@@ -285,7 +290,7 @@ class Source:
         of commas (a short row could only hide behind a long one, which the extra column shows)."""
         if b'"' in chunk or frame[EXTRA].null_count() != frame.height:
             return False
-        return chunk.count(b",") == (len(self.info.columns) - 1) * chunk.count(b"\n")
+        return count_byte(chunk, b",") == (len(self.info.columns) - 1) * count_byte(chunk, b"\n")
 
     def _count_ragged(self, chunk: bytes, first_row: int, limit: int = 20) -> None:
         """Rows whose field count differs from the header's, counted on the raw lines with quoted
@@ -349,6 +354,23 @@ def _as_text(name: str, dtype: Any, fmt: str | None) -> pl.Expr:
         return col.struct.json_encode().alias(name) if isinstance(dtype, pl.Struct) \
             else col.cast(pl.List(pl.String)).list.join(",").alias(name)
     return col.cast(pl.String).alias(name)
+
+
+def _line_end(block: bytes) -> int:
+    """The end of the block's last complete row: after its last line break outside quotes
+    (0 when there is none)."""
+    cut = block.rfind(b"\n") + 1
+    if b'"' in block:  # a memchr: most files have no quotes to count
+        while cut and count_byte(block, b'"', cut) % 2:  # inside a quoted value: back up a line
+            cut = block.rfind(b"\n", 0, cut - 1) + 1
+    return cut
+
+
+def count_byte(data: bytes, byte: bytes, end: int | None = None) -> int:
+    """How often `byte` occurs in data[:end]. numpy compares 8 MB in about 0.4 ms, six times
+    faster than bytes.count, and a reading thread that counts with bytes.count holds the
+    interpreter lock all along, stalling the checking thread's Python."""
+    return int(np.count_nonzero(np.frombuffer(data, np.uint8, count=len(data) if end is None else end) == byte[0]))
 
 
 def _unique_names(columns: list[str]) -> list[str]:

@@ -16,6 +16,7 @@ full-width and other Unicode digits.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -78,14 +79,21 @@ class Plan:
         self.stages[stage].setdefault(name, expr)
         return pl.col(name)
 
-    def apply(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """The stages as one lazy query: polars plans them together, which costs less
-        processor time than one eager `with_columns` per stage (about 15% on the fast plan)."""
-        lazy = frame.lazy()
+    def extend(self, lazy: pl.LazyFrame) -> pl.LazyFrame:
+        """The query with the stages' columns added."""
         for stage in self.stages:
             if stage:
                 lazy = lazy.with_columns(**stage)
-        return lazy.collect()
+        return lazy
+
+    def apply(self, frame: pl.DataFrame, then: Iterable[pl.Expr] = ()) -> pl.DataFrame:
+        """The stages, and the columns `then` computes from them, as one lazy query: polars
+        plans them together, which costs less processor time than one eager `with_columns`
+        per stage (about 15% on the fast plan) or an eager `select` of the checks' verdicts
+        after it (another 20%)."""
+        lazy = self.extend(frame.lazy())
+        then = list(then)
+        return (lazy.with_columns(then) if then else lazy).collect()
 
 
 # --- identifier expressions ---------------------------------------------------------------
@@ -368,12 +376,22 @@ def fast_ok(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr | None:
     if spec.pattern:
         parts.append(fast_pattern_ok(v, spec.pattern))
     if spec.enum is not None:
-        parts.append(v.is_in(spec.enum))
+        parts.append(in_codes(v, spec.enum))
     if spec.minimum is not None or spec.maximum is not None:
         return _fast_all(spec, today, fast)
     if not parts:
         return None
-    return fast.add(1, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+    # A stage of its own, after the validator's verdict (__fid, stage 1) it may include.
+    return fast.add(3, f"__fast:{spec.name}", pl.all_horizontal(parts).fill_null(False))
+
+
+def in_codes(v: pl.Expr, codes: list[str]) -> pl.Expr:
+    """True where the value is one of `codes`. Up to eight codes are compared one by one:
+    polars' set lookup costs more for so few (1 M values, processor time: 3.0 ms against
+    8.4 ms for four codes, 3.6 against 9.5 for eight), and less from a dozen on."""
+    if 0 < len(codes) <= 8:
+        return functools.reduce(operator.or_, (v == code for code in codes))
+    return v.is_in(codes)
 
 
 def ymd_keyed(spec: FieldSpec | None) -> bool:
@@ -440,7 +458,7 @@ def _fast_all(spec: FieldSpec, today: date, fast: Plan) -> pl.Expr:
 
 def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     """18 ASCII characters, real province, real birth date, right check character; the ID
-    helpers it leaves in the plan (__n17, __fast) also serve the cross-item rules.
+    helpers it leaves in the plan (__n17, __fid) also serve the cross-item rules.
 
     No regular expression: 18 bytes whose first 17 parse as a decimal number of at least
     11·10^15 (the smallest province code) are 17 ASCII digits — a sign, a space or a
@@ -456,7 +474,7 @@ def citizen_fast_ok(column: str, today: date, fast: Plan) -> pl.Expr:
     born = citizen_birth_key(column)  # 17 ASCII digits once the province test holds
     ok = ((v.str.len_bytes() == 18) & (n17 // 10**15).is_in(provinces)
           & real_ymd(born) & (born <= today.year * 10_000 + today.month * 100 + today.day) & (check == actual))
-    return fast.add(1, f"__fast:{column}", ok.fill_null(False))
+    return fast.add(1, f"__fid:{column}", ok.fill_null(False))
 
 
 def item_checks(spec: FieldSpec, today: date, plan: Plan, excel: bool = False) -> list[Check]:
@@ -542,15 +560,17 @@ def _id_birth_date(rule: CrossRule, spec: FieldSpec | None, today: date,
 
     if ymd_keyed(spec):
         key = plan.add(0, f"__ymd:{spec.name}", ymd_key(pl.col(spec.name)))
-        parsed = _birth_date(spec, plan=None)
+        # Only the dates the integer reading refused are parsed (a date parse is the costly part).
+        parsed = _birth_date(spec, plan=None, value=pl.when(key.is_null()).then(pl.col(spec.name)))
         rest = id_ok & key.is_null() & parsed.is_not_null() & (date_key(parsed) != id_born)
         return check(id_ok & (key != id_born)), Remainder(check(rest))
     born = _birth_date(spec, plan)
     return check(id_ok & born.is_not_null() & (date_key(born) != id_born)), None
 
 
-def _birth_date(spec: FieldSpec, plan: Plan | None) -> pl.Expr:
-    v = pl.col(spec.name)
+def _birth_date(spec: FieldSpec, plan: Plan | None, value: pl.Expr | None = None) -> pl.Expr:
+    """The item's dates parsed (its own values, or `value` when there is no plan to share them)."""
+    v = pl.col(spec.name) if value is None or plan is not None else value
     if spec.type not in ("date", "datetime"):
         return v.str.to_date("%Y%m%d", strict=False)
     born = plan.add(0, f"__d:{spec.name}", parsed_date(v, spec)) if plan else parsed_date(v, spec)
@@ -591,6 +611,7 @@ class CheckSet:
     detail_checks: list[Check]
     skipped: list[CrossRule]
     remainders: list[Check] = field(default_factory=list)  # read the `fast` columns
+    cleared: dict[str, pl.Expr] = field(default_factory=dict)  # item → its fast verdict (a `fast` column)
 
     @property
     def all_checks(self) -> list[Check]:
@@ -605,11 +626,13 @@ def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
     row_checks = [required_check(f) for f in schema.fields if f.required and f.name in columns]
     suspicious: list[pl.Expr] = []
     detail_checks: list[Check] = []
+    cleared: dict[str, pl.Expr] = {}
     for spec in schema.fields:
         if spec.name not in columns:
             continue
         ok = fast_ok(spec, today, fast)
         if ok is not None:
+            cleared[spec.name] = ok
             suspicious.append(pl.col(spec.name).is_not_null() & ~ok)
             detail_checks += item_checks(spec, today, detail, excel)
     skipped: list[CrossRule] = []
@@ -623,4 +646,4 @@ def build_checks(schema: ResourceSchema, present: Iterable[str], today: date,
         if built[1] is not None:
             remainders.append(built[1].check)
             suspicious += [built[1].marks] if built[1].marks is not None else []
-    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped, remainders)
+    return CheckSet(fast, suspicious, row_checks, detail, detail_checks, skipped, remainders, cleared)
