@@ -73,6 +73,96 @@ def data_call(session: Session, caller: Caller, resource_id: int, operation: str
     return calls.signed_json(call, payload)
 
 
+# --- data (first: most requests are these, and routes are matched in the order declared) --------
+
+
+@router.post("/resources/{resource_id}/query", summary="Query granted items 查询")
+def query(resource_id: int, body: QueryIn, caller: Caller = Depends(authorize("exchange.query")),
+          session: Session = Depends(db_session)) -> Response:
+    return data_call(session, caller, resource_id, "query", body.purpose,
+                      lambda call: data.query(session, call, body.filter, body.items, body.limit, body.offset))
+
+
+@router.post("/resources/{resource_id}/verify", summary="Verify values without disclosure 核验")
+def verify(resource_id: int, body: VerifyIn, caller: Caller = Depends(authorize("exchange.verify")),
+           session: Session = Depends(db_session)) -> Response:
+    return data_call(session, caller, resource_id, "verify", body.purpose,
+                      lambda call: data.verify(session, call, body.values))
+
+
+def _json_param(text: str | None, name: str) -> Any:
+    if not text:
+        return {} if name == "filter" else []
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise InvalidInput(f"{name} must be JSON", f"{name} 应为 JSON", field=name) from None
+
+
+@router.get("/resources/{resource_id}/download", summary="Download granted rows as CSV or Parquet 下载")
+def download(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
+             format: str = Query("csv", pattern="^(csv|parquet)$"),
+             filter: str | None = Query(None, max_length=20_000, description="JSON filter, as in query"),
+             items: str | None = Query(None, max_length=20_000, description="JSON list of items"),
+             caller: Caller = Depends(authorize("exchange.download")),
+             session: Session = Depends(db_session)) -> Response:
+    spooled = None
+    try:
+        call = calls.begin(session, caller, resource_id, "download", purpose)
+        allowed = limits.rows_left(session, caller.principal, call.limits)
+        spooled, rows, details = data.download(session, call, _json_param(filter, "filter"),
+                                               _json_param(items, "items"), format, allowed)
+        calls.finish(session, call, rows, details)
+    except AppError as exc:
+        if spooled is not None:
+            spooled.close()
+        calls.refused(session, caller, resource_id, "download", purpose, exc)
+        raise
+    # The receipt signs the hash taken while the file was written; the file is then streamed
+    # from the spool (memory bounded), and closed when the answer ends.
+    receipt = issue_receipt(call.request_id, call.resource.code, b"", digest=spooled.digest)
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
+    return StreamingResponse(data.stream(spooled), media_type=media, headers={
+        calls.RECEIPT_HEADER: receipt.header(), calls.REQUEST_ID_HEADER: call.request_id,
+        "Content-Length": str(spooled.size),
+        "Content-Disposition": f'attachment; filename="{call.resource.code.replace("/", "-")}.{format}"',
+        "X-Govshare-Rows": str(rows), "X-Govshare-Cursor": str(details["cursor"])})
+
+
+@router.get("/resources/{resource_id}/changes", summary="Change feed since a cursor 增量")
+def changes(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
+            cursor: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=data.FEED_MAX),
+            caller: Caller = Depends(authorize("exchange.feed")), session: Session = Depends(db_session)) -> Response:
+    return data_call(session, caller, resource_id, "feed", purpose,
+                      lambda call: data.changes(session, call, cursor, limit))
+
+
+@router.post("/resources/{resource_id}/call", summary="Call an interface resource 接口调用")
+def call_interface(resource_id: int, body: CallIn, caller: Caller = Depends(authorize("exchange.call")),
+                   session: Session = Depends(db_session)) -> Response:
+    return data_call(session, caller, resource_id, "call", body.purpose,
+                      lambda call: interface.forward(session, call, body.body))
+
+
+@router.get("/resources/{resource_id}/howto", summary="How to call this resource (curl, Python)")
+def how_to(request: Request, resource_id: int, caller: Caller = Depends(authorize("exchange.read")),
+           session: Session = Depends(db_session)) -> dict:
+    from govshare.exchange.items import columns_for, requestable
+
+    resource = requestable(session, caller.principal, resource_id)
+    dataset = datasets.find(session, resource_id)
+    return howto.examples(resource, columns_for(resource), dataset.key_items if dataset else [],
+                          str(request.base_url))
+
+
+@router.get("/resources/{resource_id}/quality", summary="Quality score with open objections")
+def quality(resource_id: int, caller: Caller = Depends(authorize("exchange.read")),
+            session: Session = Depends(db_session)) -> dict:
+    from govshare.exchange.items import requestable
+
+    return objections.quality_score(session, requestable(session, caller.principal, resource_id))
+
+
 # --- datasets and loads ------------------------------------------------------------------------
 
 
@@ -201,96 +291,6 @@ def get_grant(grant_id: int, caller: Caller = Depends(authorize("exchange.read")
 def revoke(grant_id: int, body: RevokeIn, caller: Caller = Depends(authorize("exchange.grant.revoke")),
            session: Session = Depends(db_session)) -> dict:
     return grants.grant_out(grants.revoke(session, caller.principal, caller.actor, grant_id, body.reason))
-
-
-# --- data --------------------------------------------------------------------------------------
-
-
-@router.post("/resources/{resource_id}/query", summary="Query granted items 查询")
-def query(resource_id: int, body: QueryIn, caller: Caller = Depends(authorize("exchange.query")),
-          session: Session = Depends(db_session)) -> Response:
-    return data_call(session, caller, resource_id, "query", body.purpose,
-                      lambda call: data.query(session, call, body.filter, body.items, body.limit, body.offset))
-
-
-@router.post("/resources/{resource_id}/verify", summary="Verify values without disclosure 核验")
-def verify(resource_id: int, body: VerifyIn, caller: Caller = Depends(authorize("exchange.verify")),
-           session: Session = Depends(db_session)) -> Response:
-    return data_call(session, caller, resource_id, "verify", body.purpose,
-                      lambda call: data.verify(session, call, body.values))
-
-
-def _json_param(text: str | None, name: str) -> Any:
-    if not text:
-        return {} if name == "filter" else []
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise InvalidInput(f"{name} must be JSON", f"{name} 应为 JSON", field=name) from None
-
-
-@router.get("/resources/{resource_id}/download", summary="Download granted rows as CSV or Parquet 下载")
-def download(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
-             format: str = Query("csv", pattern="^(csv|parquet)$"),
-             filter: str | None = Query(None, max_length=20_000, description="JSON filter, as in query"),
-             items: str | None = Query(None, max_length=20_000, description="JSON list of items"),
-             caller: Caller = Depends(authorize("exchange.download")),
-             session: Session = Depends(db_session)) -> Response:
-    spooled = None
-    try:
-        call = calls.begin(session, caller, resource_id, "download", purpose)
-        allowed = limits.rows_left(session, caller.principal, call.limits)
-        spooled, rows, details = data.download(session, call, _json_param(filter, "filter"),
-                                               _json_param(items, "items"), format, allowed)
-        calls.finish(session, call, rows, details)
-    except AppError as exc:
-        if spooled is not None:
-            spooled.close()
-        calls.refused(session, caller, resource_id, "download", purpose, exc)
-        raise
-    # The receipt signs the hash taken while the file was written; the file is then streamed
-    # from the spool (memory bounded), and closed when the answer ends.
-    receipt = issue_receipt(call.request_id, call.resource.code, b"", digest=spooled.digest)
-    media = "text/csv; charset=utf-8" if format == "csv" else "application/vnd.apache.parquet"
-    return StreamingResponse(data.stream(spooled), media_type=media, headers={
-        calls.RECEIPT_HEADER: receipt.header(), calls.REQUEST_ID_HEADER: call.request_id,
-        "Content-Length": str(spooled.size),
-        "Content-Disposition": f'attachment; filename="{call.resource.code.replace("/", "-")}.{format}"',
-        "X-Govshare-Rows": str(rows), "X-Govshare-Cursor": str(details["cursor"])})
-
-
-@router.get("/resources/{resource_id}/changes", summary="Change feed since a cursor 增量")
-def changes(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
-            cursor: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=data.FEED_MAX),
-            caller: Caller = Depends(authorize("exchange.feed")), session: Session = Depends(db_session)) -> Response:
-    return data_call(session, caller, resource_id, "feed", purpose,
-                      lambda call: data.changes(session, call, cursor, limit))
-
-
-@router.post("/resources/{resource_id}/call", summary="Call an interface resource 接口调用")
-def call_interface(resource_id: int, body: CallIn, caller: Caller = Depends(authorize("exchange.call")),
-                   session: Session = Depends(db_session)) -> Response:
-    return data_call(session, caller, resource_id, "call", body.purpose,
-                      lambda call: interface.forward(session, call, body.body))
-
-
-@router.get("/resources/{resource_id}/howto", summary="How to call this resource (curl, Python)")
-def how_to(request: Request, resource_id: int, caller: Caller = Depends(authorize("exchange.read")),
-           session: Session = Depends(db_session)) -> dict:
-    from govshare.exchange.items import columns_for, requestable
-
-    resource = requestable(session, caller.principal, resource_id)
-    dataset = datasets.find(session, resource_id)
-    return howto.examples(resource, columns_for(resource), dataset.key_items if dataset else [],
-                          str(request.base_url))
-
-
-@router.get("/resources/{resource_id}/quality", summary="Quality score with open objections")
-def quality(resource_id: int, caller: Caller = Depends(authorize("exchange.read")),
-            session: Session = Depends(db_session)) -> dict:
-    from govshare.exchange.items import requestable
-
-    return objections.quality_score(session, requestable(session, caller.principal, resource_id))
 
 
 # --- subscriptions -----------------------------------------------------------------------------
