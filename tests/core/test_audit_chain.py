@@ -11,8 +11,9 @@ from functools import partial
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from govshare.core import audit
 from govshare.core.audit import Actor, AuditRecord, verify_chain
@@ -299,8 +300,30 @@ def test_a_failed_commit_leaves_neither_record_nor_moved_head(db: Database) -> N
     before = _count(db)
     with pytest.raises(IntegrityError), db.session() as session:
         audit.record(session, ACTOR, "test.doomed")
-        # Flushed at commit after the record was written (and, on SQLite, chained): fails.
+        # The change fails when it is flushed at commit, before its record is written.
         session.add(audit.AuditHead(id=1, seq=0, hash=audit.GENESIS))
+    assert _count(db) == before
+    _write(db, 1, prefix="after")
+    _assert_one_chain(db, before + 1)
+
+
+def test_a_commit_failing_after_the_records_were_written_moves_no_head(db: Database) -> None:
+    _write(db, 2, prefix="before")
+    before = _count(db)
+
+    def refuse(session: Session) -> None:  # registered after the audit's hook, so runs after it
+        if session.info.get("doomed"):
+            # Written (and, on SQLite, chained) in this transaction; then the commit fails.
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
+            raise RuntimeError("commit refused")
+
+    event.listen(Session, "before_commit", refuse)
+    try:
+        with pytest.raises(RuntimeError), db.session() as session:
+            session.info["doomed"] = True
+            audit.record(session, ACTOR, "test.doomed")
+    finally:
+        event.remove(Session, "before_commit", refuse)
     assert _count(db) == before
     _write(db, 1, prefix="after")
     _assert_one_chain(db, before + 1)
