@@ -300,7 +300,7 @@ def test_a_failed_commit_leaves_neither_record_nor_moved_head(db: Database) -> N
     before = _count(db)
     with pytest.raises(IntegrityError), db.session() as session:
         audit.record(session, ACTOR, "test.doomed")
-        # The change fails when it is flushed at commit, before its record is written.
+        # The change fails when it is flushed at commit (on SQLite before its record is written).
         session.add(audit.AuditHead(id=1, seq=0, hash=audit.GENESIS))
     assert _count(db) == before
     _write(db, 1, prefix="after")

@@ -190,14 +190,16 @@ def chains_at_commit(dialect: Any) -> bool:
 def _write_before_commit(session: Session) -> None:
     if not session.info.get(PENDING_KEY):
         return
-    # The change is flushed first, as commit would right after this hook: on SQLite the
-    # transaction's first statement takes the write lock (BEGIN IMMEDIATE), and a flush after
-    # the records did all its ORM work holding it while other writers waited (eight writers in
-    # bench/audit_chain.py). Records queued during the flush are written with the others.
-    session.flush()
+    at_commit = chains_at_commit(session.get_bind().dialect)
+    if at_commit:
+        # The change is flushed first, as commit would right after this hook: on SQLite the
+        # transaction's first statement takes the write lock (BEGIN IMMEDIATE), and a flush
+        # after the records did all its ORM work holding it while other writers waited (eight
+        # writers in bench/audit_chain.py). Records queued during the flush are written too.
+        session.flush()
     pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
     connection = session.connection()
-    if chains_at_commit(connection.dialect):
+    if at_commit:
         _chain_at_commit(connection, pending)
     else:
         _insert_records(connection, pending)
