@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
 
 import pytest
-from sqlalchemy import func, select, text
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 
 from govshare.core import audit
 from govshare.core.audit import Actor, AuditRecord, verify_chain
@@ -296,8 +300,30 @@ def test_a_failed_commit_leaves_neither_record_nor_moved_head(db: Database) -> N
     before = _count(db)
     with pytest.raises(IntegrityError), db.session() as session:
         audit.record(session, ACTOR, "test.doomed")
-        # Flushed at commit after the record was written (and, on SQLite, chained): fails.
+        # The change fails when it is flushed at commit (on SQLite before its record is written).
         session.add(audit.AuditHead(id=1, seq=0, hash=audit.GENESIS))
+    assert _count(db) == before
+    _write(db, 1, prefix="after")
+    _assert_one_chain(db, before + 1)
+
+
+def test_a_commit_failing_after_the_records_were_written_moves_no_head(db: Database) -> None:
+    _write(db, 2, prefix="before")
+    before = _count(db)
+
+    def refuse(session: Session) -> None:  # registered after the audit's hook, so runs after it
+        if session.info.get("doomed"):
+            # Written (and, on SQLite, chained) in this transaction; then the commit fails.
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
+            raise RuntimeError("commit refused")
+
+    event.listen(Session, "before_commit", refuse)
+    try:
+        with pytest.raises(RuntimeError), db.session() as session:
+            session.info["doomed"] = True
+            audit.record(session, ACTOR, "test.doomed")
+    finally:
+        event.remove(Session, "before_commit", refuse)
     assert _count(db) == before
     _write(db, 1, prefix="after")
     _assert_one_chain(db, before + 1)
@@ -361,3 +387,19 @@ def test_the_chain_format_does_not_change() -> None:
     assert audit.compute_hash(fields) == "10f498294610940cd28bb904d046377217a6695b41a8e6a915687d9069f9d311"
     assert audit.compute_hash({**fields, "alg": "sm3"}) == (
         "dd052deffe27564fdd7463a167b6ab0b43b3bba224435355dcdead6a92616c28")
+
+
+# What a record holds (text of any characters, whole numbers, None) and types it never does,
+# which the encoder still writes its own way (a bool is an int; a float; a list).
+_ANY_VALUE = st.one_of(st.none(), st.text(), st.integers(), st.booleans(), st.floats(), st.lists(st.text(), max_size=3))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.fixed_dictionaries({name: _ANY_VALUE for name in audit.CHAINED_COLUMNS if name != "at"}),
+       st.datetimes(timezones=st.just(UTC)))
+def test_the_canonical_form_is_the_json_encoders_output(fields: dict[str, object], at: datetime) -> None:
+    """The canonical form is written value by value, without building the object for the
+    JSON encoder; whatever the values, its bytes must be the encoder's."""
+    body = {**fields, "at": at.isoformat(timespec="microseconds")}
+    expected = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    assert audit._canonical({**fields, "at": at}) == expected

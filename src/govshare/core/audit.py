@@ -28,7 +28,7 @@ import hashlib
 import json
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -101,7 +101,7 @@ CONTENT_COLUMNS = (
 )
 CHAINED_COLUMNS = (*CONTENT_COLUMNS, "seq", "alg", "prev_hash")
 INSERT_COLUMNS = CONTENT_COLUMNS[1:]  # the database gives the id
-SEALED_COLUMNS = (*CONTENT_COLUMNS, "seq", "alg", "prev_hash", "hash")  # a record chained at commit
+SEALED_COLUMNS = (*CHAINED_COLUMNS, "hash")  # a record chained at commit
 SEAL_BATCH = 5000
 
 
@@ -144,7 +144,7 @@ class _Pending:
         return (
             self.at, actor.name, actor.user_id, actor.department_id, actor.client_id, self.action,
             self.object_type, self.object_id, self.outcome, self.purpose, actor.source_ip,
-            _DETAILS_JSON(self.details),
+            _DETAILS_JSON(self.details) if self.details else "{}",  # most records have none
         )
 
 
@@ -188,11 +188,18 @@ def chains_at_commit(dialect: Any) -> bool:
 
 @event.listens_for(Session, "before_commit")
 def _write_before_commit(session: Session) -> None:
-    pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
-    if not pending:
+    if not session.info.get(PENDING_KEY):
         return
+    at_commit = chains_at_commit(session.get_bind().dialect)
+    if at_commit:
+        # The change is flushed first, as commit would right after this hook: on SQLite the
+        # transaction's first statement takes the write lock (BEGIN IMMEDIATE), and a flush
+        # after the records did all its ORM work holding it while other writers waited (eight
+        # writers in bench/audit_chain.py). Records queued during the flush are written too.
+        session.flush()
+    pending: list[_Pending] = session.info.pop(PENDING_KEY, [])
     connection = session.connection()
-    if chains_at_commit(connection.dialect):
+    if at_commit:
         _chain_at_commit(connection, pending)
     else:
         _insert_records(connection, pending)
@@ -263,12 +270,10 @@ def _chain_at_commit(connection: Any, pending: list[_Pending]) -> None:
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         seq, prev, last_id = _append_point(cursor, sql)
-        ids = range(last_id + 1, last_id + 1 + len(pending))
         alg = _hash_alg()
-        contents = [item.values() for item in pending]
-        links = _chain((dict(zip(CONTENT_COLUMNS, (rid, *content), strict=True))
-                        for rid, content in zip(ids, contents, strict=True)), seq, prev, alg)
-        rows = [(rid, *content, s, alg, p, h) for content, (rid, s, p, h) in zip(contents, links, strict=True)]
+        contents = [(rid, *item.values()) for rid, item in enumerate(pending, last_id + 1)]
+        links = _chain(contents, seq, prev, alg)
+        rows = [(*content, s, alg, p, h) for content, (_, s, p, h) in zip(contents, links, strict=True)]
         _raw_insert(connection.dialect, SEALED_COLUMNS).run(cursor, rows)
         cursor.execute(sql.move_head, (links[-1][1], links[-1][3]))
     finally:
@@ -320,13 +325,31 @@ SUITE_HASH = {"intl": "sha256", "sm": "sm3"}
 # One encoder each, made once: json.dumps builds a new encoder on every call with options,
 # and these run for every record. Their output is byte for byte that of json.dumps.
 _CANONICAL_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+# `_canonical_row` writes that encoder's output without it: an object's keys in sorted order
+# around its values, each value written as the encoder writes it on its own, by the encoder's
+# own function for the types a record holds (any other type, a bool for one, by the encoder).
+_CANONICAL_ORDER = sorted(range(len(CHAINED_COLUMNS)), key=CHAINED_COLUMNS.__getitem__)  # sort_keys
+_CANONICAL_OBJECT = "{" + ",".join(f'"{CHAINED_COLUMNS[i]}":%s' for i in _CANONICAL_ORDER) + "}"
+_AT_POSITION = CHAINED_COLUMNS.index("at")
+_JSON_VALUE = {str: json.encoder.encode_basestring, int: int.__repr__, type(None): lambda _: "null"}
 
 
 def _canonical(fields: Mapping[str, Any]) -> bytes:
-    """What a record's hash covers: its content and its place in the chain."""
-    body = {name: fields[name] for name in CHAINED_COLUMNS}
-    body["at"] = fields["at"].isoformat(timespec="microseconds")
-    return _CANONICAL_JSON(body).encode()
+    """What a record's hash covers: its content and its place in the chain. The bytes are
+    `_CANONICAL_JSON` of the CHAINED_COLUMNS as an object, `at` as an ISO string (pinned in
+    tests/core/test_audit_chain.py: records sealed by any version must still verify)."""
+    return _canonical_row([fields[name] for name in CHAINED_COLUMNS])
+
+
+def _canonical_row(values: Sequence[Any]) -> bytes:
+    """`_canonical` of a record's values in CHAINED_COLUMNS order. Every record written or
+    verified goes through this; the keys and their order never change, so the encoder's
+    generic work (a dict built and sorted per record) was most of a record's hashing time."""
+    values = list(values)
+    values[_AT_POSITION] = values[_AT_POSITION].isoformat(timespec="microseconds")
+    encoder = _JSON_VALUE.get
+    return (_CANONICAL_OBJECT % tuple([encoder(type(values[i]), _CANONICAL_JSON)(values[i])
+                                        for i in _CANONICAL_ORDER])).encode()
 
 
 def compute_hash(fields: Mapping[str, Any]) -> str:
@@ -419,16 +442,15 @@ def _lock_head(cursor: Any, sql: _SealStatements, own_transaction: bool) -> tupl
     return row[0], row[1]
 
 
-def _chain(records: Iterable[dict[str, Any]], seq: int, prev: str, alg: str) -> list[tuple[int, int, str, str]]:
-    """(id, seq, prev_hash, hash) for each record (its content fields), continuing the chain
-    at (seq, prev)."""
+def _chain(contents: Iterable[tuple[Any, ...]], seq: int, prev: str, alg: str) -> list[tuple[int, int, str, str]]:
+    """(id, seq, prev_hash, hash) for each record, given its content in CONTENT_COLUMNS order
+    with Python values (as the ORM reads them back), continuing the chain at (seq, prev)."""
     hasher = HASHERS[alg]
     links = []
-    for fields in records:
+    for content in contents:
         seq += 1
-        fields.update(seq=seq, alg=alg, prev_hash=prev)
-        digest = hasher(_canonical(fields))
-        links.append((fields["id"], seq, prev, digest))
+        digest = hasher(_canonical_row((*content, seq, alg, prev)))
+        links.append((content[0], seq, prev, digest))
         prev = digest
     return links
 
@@ -444,8 +466,7 @@ def _seal_with(cursor: Any, sql: _SealStatements, limit: int, own_transaction: b
     if not rows:
         return 0
     alg = _hash_alg()
-    links = _chain(({name: conv(value) if conv else value
-                     for name, value, conv in zip(CONTENT_COLUMNS, raw, sql.converters, strict=True)}
+    links = _chain((tuple([conv(value) if conv else value for value, conv in zip(raw, sql.converters, strict=True)])
                     for raw in rows), seq, prev, alg)
     last_seq, last_hash = links[-1][1], links[-1][3]
     if sql.move_head is None:

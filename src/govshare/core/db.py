@@ -4,7 +4,8 @@ SQLite is the embedded default: WAL so readers never block the writer, foreign k
 every transaction opened with BEGIN IMMEDIATE. The last point matters for the audit chain and
 for any read-then-write logic: a deferred SQLite transaction that read an old snapshot cannot
 upgrade to a writer once another connection committed, so we take the write lock up front and
-let busy_timeout queue writers instead of failing them.
+let busy_timeout queue writers instead of failing them. A `Database` checkpoints the log in
+a thread of its own, so no writer waits for the disk after its commit (core/checkpointer.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from govshare.core.checkpointer import WalCheckpointer
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -99,11 +102,13 @@ class Database:
     # Called after a unit of work that wrote audit records: seals them now ("inline") unless
     # a background sealer was attached (see govshare.core.audit.BackgroundSealer).
     sealer: Any = None
+    # SQLite: checkpoints the write-ahead log off the writers' commits (core/checkpointer.py).
+    checkpointer: Any = None
 
     @classmethod
     def connect(cls, url: str) -> Database:
         engine = make_engine(url)
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        return cls(engine, sessionmaker(engine, expire_on_commit=False), checkpointer=WalCheckpointer.attach(engine))
 
     @property
     def backend(self) -> str:
@@ -153,6 +158,8 @@ class Database:
             audit.seal_pending(self)
 
     def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         self.engine.dispose()
 
 
