@@ -145,6 +145,7 @@ def db(database_template: str, template_sequences: dict[str, int | None], tmp_pa
     set_database(database)
     yield database
     set_database(None)
+    database.dispose()  # its pool, and on SQLite its checkpointer thread: one per test otherwise
     reset_settings_cache()
 
 
