@@ -8,7 +8,7 @@ from datetime import date
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from govshare.quality.rules import (
@@ -175,16 +175,22 @@ DATE_CHARS = DIGITS + " +-１０"
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(st.dates(min_value=date(1, 1, 1)).map(lambda d: f"{d.year:04d}{d.month:02d}{d.day:02d}"),
                           st.text(alphabet=DATE_CHARS, min_size=6, max_size=10)), min_size=1, max_size=40))
+@example(["00 011", "20000201"])  # the parse reads year 0; months times 100 outgrow an 8-bit integer
 def test_the_integer_date_reading_agrees_with_the_date_parse(values: list[str]) -> None:
     """ymd_key clears only text the date parse reads as the same date, and clears every real
     YYYYMMDD date of the years it covers."""
+    # The parsed day as numbers: the parse can give year 0 (from "00 011"), which a Python date
+    # cannot hold.
+    day = pl.col("v").str.to_date("%Y%m%d", strict=False)
     frame = pl.DataFrame({"v": values}, schema={"v": pl.String}).select(
-        ymd_key(pl.col("v")).alias("key"), pl.col("v").str.to_date("%Y%m%d", strict=False).alias("day"))
-    for value, key, day in zip(values, frame["key"], frame["day"], strict=True):
+        ymd_key(pl.col("v")).alias("key"), day.dt.year().alias("year"),
+        (day.dt.year().cast(pl.Int64) * 10_000 + day.dt.month().cast(pl.Int64) * 100
+         + day.dt.day().cast(pl.Int64)).alias("ymd"))
+    for value, key, year, ymd in zip(values, frame["key"], frame["year"], frame["ymd"], strict=True):
         if key is not None:
-            assert day is not None and key == day.year * 10_000 + day.month * 100 + day.day, value
-        elif len(value) == 8 and value.isascii() and value.isdigit() and day is not None:
-            assert not EARLIEST_BIRTH_YEAR <= day.year <= 2199, value
+            assert ymd is not None and key == ymd, value
+        elif len(value) == 8 and value.isascii() and value.isdigit() and year is not None:
+            assert not EARLIEST_BIRTH_YEAR <= year <= 2199, value
 
 
 @pytest.mark.parametrize(("pattern", "interval"), [
