@@ -128,7 +128,7 @@ def _count_minute(session: Session, principal: Principal, counted: list[limits.B
     """Runs the `counted` upserts and the client's minute upsert; the minute's count."""
     minute, params = limits.minute_charge(session, principal)
     # Core execution on the session's connection: the ORM's bulk-statement layer has nothing to
-    # do for counter upserts and was a fifth of a verify call's CPU.
+    # do for counter upserts (about 60 Python calls of a verify call's 3,000 saved).
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         for stmt, values in counted:

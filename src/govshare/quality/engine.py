@@ -68,7 +68,6 @@ class _State:
     duplicates: Duplicates | None = None
     failing_rows: dict[str, list[pl.Series]] = field(default_factory=dict)
     suspicious: list[pl.DataFrame] = field(default_factory=list)  # rows waiting for the detail checks
-    suspicious_rows: int = 0
     rows: int = 0
     blank: int = 0
     latest: Any = None
@@ -262,8 +261,7 @@ def _check_batch(batch: pl.DataFrame, checks: CheckSet, schema: ResourceSchema,
     if totals[len(names)] and (checks.detail_checks or checks.remainders):
         kept = [ROW_INDEX, *present, *_suspicious_reads(checks, present)]
         state.suspicious.append(full.filter(pl.col(SUSPICIOUS)).select(kept))
-        state.suspicious_rows += totals[len(names)]
-        if state.suspicious_rows >= SUSPICIOUS_ROWS:
+        if sum(rows.height for rows in state.suspicious) >= SUSPICIOUS_ROWS:
             _flush_suspicious(checks, schema, present, state, options)
     for name, nulls in zip(present, totals[len(names) + 1:], strict=True):
         state.nulls[name] = state.nulls.get(name, 0) + int(nulls)
@@ -296,7 +294,7 @@ def _flush_suspicious(checks: CheckSet, schema: ResourceSchema, present: list[st
     if not state.suspicious:
         return
     rows = pl.concat(state.suspicious)
-    state.suspicious, state.suspicious_rows = [], 0
+    state.suspicious = []
     _check_suspicious(rows, [ROW_INDEX, *present], checks, schema, state, options)
 
 
