@@ -27,7 +27,7 @@ from govshare.exchange import calls, data
 from govshare.exchange.api import data_call as _through_exchange  # the exchange's call protocol
 from govshare.exchange.calls import RECEIPT_HEADER, REQUEST_ID_HEADER
 from govshare.exchange.grants import live_grant
-from govshare.web.deps import Caller, authorize, client_ip, db_session, language, public
+from govshare.web.deps import Caller, Credentials, authorize, authorize_in_call, client_ip, db_session, language, public
 
 router = APIRouter(tags=["base 基础信息库与电子证照"])
 Purpose = Field(min_length=2, max_length=500, description="用途（使用目的），记入审计")
@@ -80,8 +80,9 @@ class PersonVerifyIn(BaseModel):
 
 @router.post("/api/v1/base/persons/verify", summary="Verify a citizen's ID number and name 人口核验")
 def verify_person(
-    body: PersonVerifyIn, caller: Caller = Depends(authorize("base.lookup")), session: Session = Depends(db_session)
+    body: PersonVerifyIn, credentials: Credentials = Depends(authorize_in_call("base.lookup"))
 ) -> Response:
+    caller, session = credentials.check()
     values = {"公民身份号码": body.id_number.strip().upper(), **body.values}
     if body.name is not None:
         values["姓名"] = body.name
@@ -104,9 +105,9 @@ class LinkedIn(BaseModel):
 def person_record(
     kind: str,
     body: LinkedIn,
-    caller: Caller = Depends(authorize("base.lookup")),
-    session: Session = Depends(db_session),
+    credentials: Credentials = Depends(authorize_in_call("base.lookup")),
 ) -> Response:
+    caller, session = credentials.check()
     if kind not in ("social_security", "marriage", "education", "person"):
         raise NotFound(f"no person library {kind!r}", f"没有人口信息库 {kind}")
     return _by_key(session, caller, kind, {"公民身份号码": body.id_number.strip().upper()}, body.purpose)
@@ -127,9 +128,9 @@ def _by_key(session: Session, caller: Caller, key: str, where: dict[str, Any], p
 def legal_person(
     credit_code: str,
     purpose: str = Query(..., min_length=2, max_length=500),
-    caller: Caller = Depends(authorize("base.lookup")),
-    session: Session = Depends(db_session),
+    credentials: Credentials = Depends(authorize_in_call("base.lookup")),
 ) -> Response:
+    caller, session = credentials.check()
     key = legal_persons.library_for(credit_code)
     return _by_key(session, caller, key, {"统一社会信用代码": credit_code.strip().upper()}, purpose)
 
@@ -138,9 +139,9 @@ def legal_person(
 def credit_records(
     subject: str,
     purpose: str = Query(..., min_length=2, max_length=500),
-    caller: Caller = Depends(authorize("base.lookup")),
-    session: Session = Depends(db_session),
+    credentials: Credentials = Depends(authorize_in_call("base.lookup")),
 ) -> Response:
+    caller, session = credentials.check()
     credit.subject_kind(subject)
     return _by_key(session, caller, "credit", {"主体代码": subject.strip().upper()}, purpose)
 
@@ -149,9 +150,9 @@ def credit_records(
 def division(
     code: str,
     purpose: str = Query(..., min_length=2, max_length=500),
-    caller: Caller = Depends(authorize("base.lookup")),
-    session: Session = Depends(db_session),
+    credentials: Credentials = Depends(authorize_in_call("base.lookup")),
 ) -> Response:
+    caller, session = credentials.check()
     return _by_key(session, caller, "division", {"行政区划代码": code.strip()}, purpose)
 
 

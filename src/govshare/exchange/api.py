@@ -45,7 +45,7 @@ from govshare.exchange.schemas import (
     SubscriptionIn,
     VerifyIn,
 )
-from govshare.web.deps import Caller, authorize, db_session
+from govshare.web.deps import Caller, Credentials, authorize, authorize_in_call, db_session
 
 router = APIRouter(prefix="/api/v1/exchange", tags=["exchange 共享交换"])
 
@@ -77,15 +77,17 @@ def data_call(session: Session, caller: Caller, resource_id: int, operation: str
 
 
 @router.post("/resources/{resource_id}/query", summary="Query granted items 查询")
-def query(resource_id: int, body: QueryIn, caller: Caller = Depends(authorize("exchange.query")),
-          session: Session = Depends(db_session)) -> Response:
+def query(resource_id: int, body: QueryIn,
+          credentials: Credentials = Depends(authorize_in_call("exchange.query"))) -> Response:
+    caller, session = credentials.check()
     return data_call(session, caller, resource_id, "query", body.purpose,
                       lambda call: data.query(session, call, body.filter, body.items, body.limit, body.offset))
 
 
 @router.post("/resources/{resource_id}/verify", summary="Verify values without disclosure 核验")
-def verify(resource_id: int, body: VerifyIn, caller: Caller = Depends(authorize("exchange.verify")),
-           session: Session = Depends(db_session)) -> Response:
+def verify(resource_id: int, body: VerifyIn,
+           credentials: Credentials = Depends(authorize_in_call("exchange.verify"))) -> Response:
+    caller, session = credentials.check()
     return data_call(session, caller, resource_id, "verify", body.purpose,
                       lambda call: data.verify(session, call, body.values))
 
@@ -104,8 +106,8 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
              format: str = Query("csv", pattern="^(csv|parquet)$"),
              filter: str | None = Query(None, max_length=20_000, description="JSON filter, as in query"),
              items: str | None = Query(None, max_length=20_000, description="JSON list of items"),
-             caller: Caller = Depends(authorize("exchange.download")),
-             session: Session = Depends(db_session)) -> Response:
+             credentials: Credentials = Depends(authorize_in_call("exchange.download"))) -> Response:
+    caller, session = credentials.check()
     spooled = None
     try:
         call = calls.begin(session, caller, resource_id, "download", purpose)
@@ -132,14 +134,16 @@ def download(resource_id: int, purpose: str = Query(..., min_length=2, max_lengt
 @router.get("/resources/{resource_id}/changes", summary="Change feed since a cursor 增量")
 def changes(resource_id: int, purpose: str = Query(..., min_length=2, max_length=500),
             cursor: int = Query(0, ge=0), limit: int = Query(500, ge=1, le=data.FEED_MAX),
-            caller: Caller = Depends(authorize("exchange.feed")), session: Session = Depends(db_session)) -> Response:
+            credentials: Credentials = Depends(authorize_in_call("exchange.feed"))) -> Response:
+    caller, session = credentials.check()
     return data_call(session, caller, resource_id, "feed", purpose,
                       lambda call: data.changes(session, call, cursor, limit))
 
 
 @router.post("/resources/{resource_id}/call", summary="Call an interface resource 接口调用")
-def call_interface(resource_id: int, body: CallIn, caller: Caller = Depends(authorize("exchange.call")),
-                   session: Session = Depends(db_session)) -> Response:
+def call_interface(resource_id: int, body: CallIn,
+                   credentials: Credentials = Depends(authorize_in_call("exchange.call"))) -> Response:
+    caller, session = credentials.check()
     return data_call(session, caller, resource_id, "call", body.purpose,
                       lambda call: interface.forward(session, call, body.body))
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from govshare.core import audit
 from govshare.core.audit import Actor
 from govshare.core.auth import Principal
-from govshare.core.clock import SHANGHAI
+from govshare.core.clock import today_and_left
 from govshare.core.config import get_settings
 from govshare.core.errors import NotFound, RateLimited
 from govshare.exchange.models import ClientLimit, RateCounter
@@ -84,10 +84,15 @@ def _upsert(session: Session, name: str, who: str, window: str, by: int, returni
     return stmt, {f"{name}_subject": who, f"{name}_window": window, f"{name}_by": by}
 
 
-def _day_window(now: datetime) -> tuple[str, int]:
-    local = now.astimezone(SHANGHAI)
-    tomorrow = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return f"d{local:%Y%m%d}", max(1, int((tomorrow - local).total_seconds()))
+def _day_window() -> tuple[str, int]:
+    """Today's row window (`d<YYYYMMDD>`, Beijing day) and the seconds until the next opens."""
+    day, left = today_and_left()
+    return _day_name(day), left
+
+
+@lru_cache(maxsize=4)
+def _day_name(day: date) -> str:
+    return f"d{day:%Y%m%d}"
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +110,7 @@ def usage():  # type: ignore[no-untyped-def]
 
 def usage_params(principal: Principal) -> dict[str, Any]:
     return {"usage_subject": subject(principal), "usage_minute": _minute_window(),
-            "usage_day": _day_window(datetime.now().astimezone())[0]}
+            "usage_day": _day_window()[0]}
 
 
 def minute_charge(session: Session, principal: Principal) -> Bound:
@@ -123,7 +128,7 @@ def judge(count: int, used: int | None, limits: Limits) -> None:
     """429 when the call is over the minute's allowance or the day's rows are spent."""
     judge_minute(count, limits)
     if (used or 0) >= limits.rows_per_day:
-        _, retry = _day_window(datetime.now().astimezone())
+        _, retry = _day_window()
         raise TooMany(f"row limit: {limits.rows_per_day} rows a day already taken by this client",
                       f"数据量超限：每日最多 {limits.rows_per_day} 行", retry,
                       {"limit": limits.rows_per_day, "window": "day"})
@@ -145,12 +150,12 @@ def charge_rows(session: Session, principal: Principal, rows: int) -> None:
 def rows_charge(session: Session, principal: Principal, rows: int) -> Bound:
     """The statement adding `rows` to the client's day (a data call sends it in one round trip
     with its statistics, see `calls.finish`)."""
-    window, _ = _day_window(datetime.now().astimezone())
+    window, _ = _day_window()
     return _upsert(session, "rows", subject(principal), window, rows)
 
 
 def rows_left(session: Session, principal: Principal, limits: Limits) -> int:
-    window, _ = _day_window(datetime.now().astimezone())
+    window, _ = _day_window()
     used = session.scalar(select(RateCounter.count).where(RateCounter.subject == subject(principal),
                                                           RateCounter.window == window)) or 0
     return max(0, limits.rows_per_day - used)
@@ -172,5 +177,5 @@ def set_limits(session: Session, actor: Actor, client_id: int, limits: Limits) -
 def prune(session: Session) -> int:
     """Drops counters of windows that are over (kept: this minute, the last and today)."""
     now = time.time()
-    keep = {f"m{int(now // 60)}", f"m{int(now // 60) - 1}", _day_window(datetime.now().astimezone())[0]}
+    keep = {f"m{int(now // 60)}", f"m{int(now // 60) - 1}", _day_window()[0]}
     return session.execute(delete(RateCounter).where(RateCounter.window.not_in(keep))).rowcount or 0
