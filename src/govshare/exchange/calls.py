@@ -30,8 +30,7 @@ from govshare.core.signing import issue_receipt, node_keypair
 from govshare.exchange import filters, limits, stats, terms
 from govshare.exchange.datasets import Live
 from govshare.exchange.items import Column, ResourceRef, published_ref, ref_columns
-from govshare.exchange.models import Dataset, DatasetVersion
-from govshare.exchange.terms import GrantTerms
+from govshare.exchange.terms import GrantTerms, LiveDataset, LiveVersion
 from govshare.web.deps import Caller
 
 RECEIPT_HEADER = "X-Govshare-Receipt"
@@ -72,8 +71,8 @@ class Call:
     row_filter: dict[str, Any]
     limits: limits.Limits
     columns: list[Column] = field(default_factory=list)
-    dataset: Dataset | None = None  # the dataset and its live version, read with the grant
-    version: DatasetVersion | None = None
+    dataset: LiveDataset | None = None  # the dataset and its live version, read with the grant
+    version: LiveVersion | None = None
 
 
 def begin(session: Session, caller: Caller, resource_id: int, operation: str, purpose: str) -> Call:

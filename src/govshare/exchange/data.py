@@ -134,7 +134,8 @@ def verify(session: Session, call: Call, values: dict[str, Any]) -> tuple[dict[s
     for item in values:
         filters.coerce(live.column(item), values[item], "values")
     others = [i for i in values if i not in keys]
-    row = session.execute(*_lookup(live, call.row_filter, key_filter, others)).first()
+    # On the session's connection: a Core statement gains nothing from the ORM's execution layer.
+    row = session.connection().execute(*_lookup(live, call.row_filter, key_filter, others)).first()
     result = {k: row is not None for k in keys}
     for item, stored in zip(others, row[1:] if row else [None] * len(others), strict=True):
         result[item] = row is not None and _same(stored, values[item], live.column(item))

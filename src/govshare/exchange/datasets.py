@@ -7,7 +7,7 @@ resource's dataset; for anyone else another department's dataset settings do not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session, defer
@@ -20,6 +20,9 @@ from govshare.core.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from govshare.exchange import tables
 from govshare.exchange.items import Column, check_items, columns_for, requestable
 from govshare.exchange.models import Dataset, DatasetVersion, GatePolicy, LoadStatus
+
+if TYPE_CHECKING:
+    from govshare.exchange.terms import LiveDataset, LiveVersion
 
 
 def is_provider(principal: Principal, resource: CatalogResource) -> bool:
@@ -101,10 +104,11 @@ def _endpoint(url: str) -> str:
 
 @dataclass(frozen=True)
 class Live:
-    """The live version of a dataset, ready to query."""
+    """The live version of a dataset, ready to query: its rows as loaded by the ORM, or as the
+    plain columns a data call reads with its terms (`terms.LiveDataset`, `terms.LiveVersion`)."""
 
-    dataset: Dataset
-    version: DatasetVersion
+    dataset: Dataset | LiveDataset
+    version: DatasetVersion | LiveVersion
     columns: list[Column]
     table: Table
 
@@ -120,7 +124,8 @@ def live(session: Session, resource: CatalogResource | Any) -> Live:
     return live_from(resource, *(found or (None, None)))
 
 
-def live_from(resource: CatalogResource | Any, dataset: Dataset | None, version: DatasetVersion | None) -> Live:
+def live_from(resource: CatalogResource | Any, dataset: Dataset | LiveDataset | None,
+              version: DatasetVersion | LiveVersion | None) -> Live:
     """The Live of a dataset row and its live version row read by the caller (a data call reads
     them in the same query as its grant), or the "no data yet" answer."""
     if dataset is None or version is None:
@@ -140,7 +145,7 @@ def live_many(session: Session, resource_ids: list[int]) -> dict[int, Live]:
     return {dataset.resource_id: _live(dataset, version) for dataset, version in found}
 
 
-def _live(dataset: Dataset, version: DatasetVersion) -> Live:
+def _live(dataset: Dataset | LiveDataset, version: DatasetVersion | LiveVersion) -> Live:
     assert version.status == LoadStatus.LIVE
     columns = [Column.from_dict(c) for c in version.columns]
     keys = [c.column for c in columns if c.item in version.key_items]

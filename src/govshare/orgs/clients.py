@@ -128,7 +128,7 @@ def resolve_token(session: Session, token: str) -> Principal | None:
     lookup = split_token(token)
     if lookup is None:
         return None
-    row = session.execute(_token_lookup(), {"lookup": lookup}).first()
+    row = session.connection().execute(_token_lookup(), {"lookup": lookup}).first()  # plain columns: no ORM layer
     if row is None or not same_digest(row.token_hash, digest_secret(token)):
         return None
     now = utcnow()
