@@ -52,3 +52,22 @@ def test_cli_verify_receipt(db: Database, tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "content does not match" in bad.output
     (tmp_path / "junk").write_text("not a receipt", encoding="utf-8")
     assert runner.invoke(cli, ["node", "verify-receipt", str(tmp_path / "junk")]).exit_code == 1
+
+
+@pytest.mark.parametrize("suite", ["intl", "sm"])
+def test_first_key_pair_is_made_once_under_concurrent_first_use(db: Database, monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path, suite: str) -> None:
+    """A new node's first answers are signed at once by many threads: one pair is made, and
+    every thread signs with it (two creators used to leave mismatched key files behind)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from govshare.core import signing
+
+    monkeypatch.setenv("GOVSHARE_DATA_DIR", str(tmp_path / "fresh"))
+    monkeypatch.setenv("GOVSHARE_CRYPTO_SUITE", suite)
+    reset_settings_cache()
+    signing._keypair_at.cache_clear()
+    with ThreadPoolExecutor(16) as pool:
+        keys = set(pool.map(lambda _: node_keypair().public_key, range(64)))
+    signing._keypair_at.cache_clear()
+    assert keys == {node_keypair().public_key}  # and the files on disk load as that same pair

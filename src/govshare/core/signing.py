@@ -12,9 +12,11 @@ key to verify a signature with by the key id the signature carries.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -48,9 +50,27 @@ def _keypair_at(directory: str, suite: str, stamp: int) -> KeyPair:
     try:
         return load_keypair(directory, suite)
     except FileNotFoundError:
-        keypair = get_suite(suite).generate_keypair()
-        save_keypair(keypair, directory)
-        return keypair
+        return _created_once(Path(directory), suite)
+
+
+_CREATING = threading.Lock()
+
+
+def _created_once(directory: Path, suite: str) -> KeyPair:
+    """The node's first key pair of `suite`, made by exactly one thread of one process: the first
+    answers of a new node are signed concurrently, and two creators each writing their own pair
+    left a private key beside the other's public key, refused from then on. A thread lock orders
+    this process's threads, an exclusive lock on a file beside the key directory other processes
+    (the server's workers, the CLI); whoever gets it second finds the pair made and loads it."""
+    directory.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _CREATING, open(directory.parent / f".{suite}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return load_keypair(directory, suite)
+        except FileNotFoundError:
+            keypair = get_suite(suite).generate_keypair()
+            save_keypair(keypair, directory)
+            return keypair
 
 
 def node_keypair() -> KeyPair:
