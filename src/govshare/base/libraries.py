@@ -334,10 +334,11 @@ def resource_of(session: Session, key: str) -> CatalogResource | None:
 
 
 def resource_id_of(session: Session, key: str) -> int | None:
-    """The id alone (no versions loaded): what every data call needs first, kept cheap."""
+    """The id alone (no versions loaded): what every data call needs first, kept cheap (a Core
+    statement on the session's connection, without the ORM's execution layer)."""
     library = BY_KEY[key]
-    return session.scalar(
+    return session.connection().execute(
         select(CatalogResource.id).where(
             CatalogResource.name == library.name, CatalogResource.catalog == CatalogKind.BASE
         )
-    )
+    ).scalar()
