@@ -54,14 +54,15 @@ class Server:
 
 
 @contextmanager
-def served(db, workers: int = 1) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+def served(db, workers: int = 1, tree: Path = ROOT) -> Iterator[Server]:  # type: ignore[no-untyped-def]
     """`workers` uvicorn worker processes (one, as `govshare serve` runs, unless told) serving
-    the app on `db`, with the audit sealed in the background as the web app does."""
+    the app on `db`, with the audit sealed in the background as the web app does. `tree`: the
+    checkout whose code serves (another one's, to compare two versions, see _ab_verify.py)."""
     port = _free_port()
     env = {**os.environ, "GOVSHARE_DATABASE_URL": db.engine.url.render_as_string(hide_password=False),
            "GOVSHARE_AUDIT_SEALING": "background",
-           "PYTHONPATH": os.pathsep.join((str(ROOT / "src"), str(ROOT / "bench")))}
-    process = subprocess.Popen([sys.executable, __file__, str(port), str(workers)], env=env)
+           "PYTHONPATH": os.pathsep.join((str(tree / "src"), str(tree / "bench")))}
+    process = subprocess.Popen([sys.executable, str(tree / "bench" / "_http.py"), str(port), str(workers)], env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait(base)
