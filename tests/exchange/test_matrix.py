@@ -104,3 +104,21 @@ def test_matrix(client: TestClient, world, db: Database, tmp_path: Path, monkeyp
 
     status, body = _call(client, resource.id, login(client, "admin"))  # administrator
     assert status == 403 and body["error"]["code"] == "forbidden"
+
+
+def test_a_browser_data_call_needs_its_csrf_header(client: TestClient, world, db: Database,
+                                                   tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Data routes check their caller in the call's own thread (`authorize_in_call`): a signed-in
+    browser's POST still needs the session's CSRF token, in the header since these take JSON."""
+    from tests.exchange.conftest import write_csv
+
+    resource = publish_resource(client, "unconditional")
+    load_rows(db, resource.id, write_csv(tmp_path / "p.csv", [person(i) for i in range(3)]), keys=["公民身份号码"])
+    headers = login(client, "hr.user")
+
+    status, body = _call(client, resource.id, {"x-csrf-token": "forged"})
+    assert status == 403 and body["error"]["code"] == "csrf", body
+    status, body = _call(client, resource.id)
+    assert status == 403 and body["error"]["code"] == "csrf", body
+    status, body = _call(client, resource.id, headers)
+    assert status == 200 and len(body["rows"]) == 3, body
