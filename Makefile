@@ -25,7 +25,8 @@ serve: $(STAMP)
 
 ## test: the whole suite on SQLite, then on PostgreSQL when GOVSHARE_TEST_DATABASE_URL is set
 test: $(STAMP)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	@echo "== on SQLite"
+	env -u GOVSHARE_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 	@if [ -n "$$GOVSHARE_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL"; $(BIN)/pytest $(PYTEST_ARGS); \
 	else echo "(GOVSHARE_TEST_DATABASE_URL not set: PostgreSQL pass skipped)"; fi
