@@ -20,20 +20,27 @@ from govshare.exchange.models import DatasetVersion
 from tests.exchange.conftest import load_rows, operator, person, publish_resource, write_csv
 from tests.factories import login
 
-# Small batches, not a big file: 300 commits for the kill to land among (after the first).
+# Small batches, not a big file: 300 pieces, of which the kill lets one commit.
 ROWS = 30_000
 BATCH = 100
-# The child is the real CLI load, with a pause after each piece it writes: loads got fast enough
-# that all 300 commits could land while a busy machine kept this test from polling, so the kill
-# came after the end. The pause (300 × 10 ms) leaves it seconds of time, whatever the load.
+# The child is the real CLI load, stopped while typing its second piece: the first piece commits,
+# no later one is ever written, and the kill lands while the load is surely midway. (A pause after
+# each piece was not enough: on a busy machine all 300 could commit before this test polled.) It
+# stops outside any transaction, so this test's own reads never wait on its lock (SQLite).
 SLOW_CHILD = """
-import sys, time
+import sys, threading, time
 from govshare.exchange import tables
-write = tables.write
-def paused_write(*args, **kwargs):
-    write(*args, **kwargs)
-    time.sleep(0.01)
-tables.write = paused_write
+typed_batch = tables.typed_batch
+typed = []
+lock = threading.Lock()
+def stopping_typed_batch(*args, **kwargs):
+    with lock:
+        typed.append(1)
+        first = len(typed) == 1
+    if not first:
+        time.sleep(600)  # until killed
+    return typed_batch(*args, **kwargs)
+tables.typed_batch = stopping_typed_batch
 from govshare.cli import main
 sys.argv = ["govshare", *sys.argv[1:]]
 main()

@@ -3,12 +3,13 @@ reasons, coordination, overdue flagging counted against the provider."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from govshare.core.clock import SHANGHAI
 from govshare.core.db import Database
 from govshare.exchange.access_requests import flag_overdue
 from govshare.exchange.models import AccessRequest
@@ -27,7 +28,9 @@ def test_conditional_deadline_counts_working_days(client: TestClient, world, db:
     resource = publish_resource(client)
     asked = ask(client, resource.id)
     with db.session() as session:
-        expected = deadline(session, date.fromisoformat(asked["submitted_at"][:10]), 10)
+        # The deadline counts from the Beijing day of submission (UTC's day differs from 16:00 on).
+        submitted = datetime.fromisoformat(asked["submitted_at"]).astimezone(SHANGHAI).date()
+        expected = deadline(session, submitted, 10)
     assert asked["due_on"] == expected.due.isoformat() and asked["status"] == "pending"
 
 
