@@ -31,9 +31,10 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, event, func, select, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, bindparam, event, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from govshare.core.config import get_settings
@@ -294,6 +295,30 @@ def _append_point(cursor: Any, sql: _SealStatements) -> tuple[int, str, int]:
         if not backlog:
             return seq, prev, last_id or 0
         _seal_with(cursor, sql, SEAL_BATCH, own_transaction=False)
+
+
+def sent_with(session: Session) -> Any:
+    """The one record queued on `session`, as an INSERT for a caller to send inside a statement
+    of its own (a data-modifying WITH), with its parameters: `(statement, params)`, or None when
+    that does not apply (not exactly one record queued, or SQLite, whose writers chain their
+    records at commit). Taken, the record is no longer written at commit: a data call sends it
+    with its counters, one round trip instead of two (`exchange.calls.finish`). It still commits
+    or rolls back with the call, and is sealed after the commit like any other."""
+    pending = session.info.get(PENDING_KEY)
+    if not pending or len(pending) != 1 or chains_at_commit(session.get_bind().dialect):
+        return None
+    session.info.pop(PENDING_KEY)
+    session.info[WROTE_KEY] = True
+    return _bound_insert(), dict(zip(_BOUND_NAMES, pending[0].values(), strict=True))
+
+
+_BOUND_NAMES = tuple(f"audit_{column}" for column in INSERT_COLUMNS)
+
+
+@lru_cache(maxsize=1)
+def _bound_insert() -> Any:
+    return _RECORD.insert().values({column: bindparam(name, type_=_RECORD.c[column].type)
+                                    for column, name in zip(INSERT_COLUMNS, _BOUND_NAMES, strict=True)})
 
 
 @event.listens_for(Session, "after_rollback")

@@ -109,18 +109,19 @@ def finish(session: Session, call: Call, rows: int, details: dict[str, Any] | No
 
     The client's minute, its rows today and the day's statistics are rows every concurrent call
     of the client updates, each locked until the commit: they are counted here, last, so the
-    locks are held for the commit only. On PostgreSQL the three upserts are one statement
-    (data-modifying WITHs); SQLite runs them one by one (no network round trip to save)."""
+    locks are held for the commit only. On PostgreSQL the three upserts and the audit record's
+    insert are one statement (data-modifying WITHs, `audit.sent_with`); SQLite runs the upserts
+    one by one (no network round trip to save) and writes the record at commit."""
     principal = call.caller.principal
+    audit.record(session, call.caller.actor, f"exchange.{call.operation}", object_type="catalog_resource",
+                 object_id=call.resource.id, purpose=call.purpose,
+                 details={"request_id": call.request_id, "resource": call.resource.code, "rows": rows,
+                          "grant_id": call.grant.id if call.grant else None, **(details or {})})
     counted = [stats.call_counter(session, call.resource.id, call.resource.provider_id, principal.department_id or 0,
                                   principal.client_id, call.operation, Outcome.SUCCESS, rows)]
     if rows:
         counted.append(limits.rows_charge(session, principal, rows))
     limits.judge_minute(_count_minute(session, principal, counted), call.limits)
-    audit.record(session, call.caller.actor, f"exchange.{call.operation}", object_type="catalog_resource",
-                 object_id=call.resource.id, purpose=call.purpose,
-                 details={"request_id": call.request_id, "resource": call.resource.code, "rows": rows,
-                          "grant_id": call.grant.id if call.grant else None, **(details or {})})
 
 
 def _count_minute(session: Session, principal: Principal, counted: list[limits.Bound]) -> int:
@@ -133,6 +134,9 @@ def _count_minute(session: Session, principal: Principal, counted: list[limits.B
         for stmt, values in counted:
             connection.execute(stmt, values)
         return connection.execute(minute, params).scalar_one()
+    record = audit.sent_with(session)
+    if record is not None:
+        counted = [*counted, record]
     for _, values in counted:
         params = {**params, **values}
     return connection.execute(_together(minute, tuple(stmt for stmt, _ in counted)), params).scalar_one()
