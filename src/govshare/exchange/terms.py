@@ -10,7 +10,7 @@ worker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -94,20 +94,22 @@ def read(session: Session, principal: Principal, resource_id: int, operation: st
                   for r in rows if r.grant_id is not None and operation in r.operations), None)
     limit_row = None if first.calls_per_minute is None else (first.calls_per_minute, first.rows_per_day,
                                                               first.rows_per_call)
-    dataset = None if first.live_dataset_id is None else LiveDataset(*first[_DATASET])
+    dataset = None if first.dataset_id is None else LiveDataset(*first[_DATASET])
     version = None if first.version_id is None else LiveVersion(*first[_VERSION])
     return Terms(ResourceRef(*first[:5]), grant, limits.resolved(limit_row), dataset, version, first.calls or 0,
                  first.rows_today or 0)
 
 
+def _read_columns(model: Any, record: type, prefix: str) -> tuple[Any, ...]:
+    """`model`'s columns named by `record`'s fields, in their order, labelled `<prefix>_<field>`
+    (the dataset, its version and the resource share names such as `id` in one row)."""
+    return tuple(getattr(model, f.name).label(f"{prefix}_{f.name}") for f in fields(record))
+
+
 # What a data call reads of the dataset and its live version: a fraction of their columns, each of
-# which costs the driver work on every call. In the order of LiveDataset's and LiveVersion's fields.
-LIVE_DATASET = (Dataset.id.label("live_dataset_id"), Dataset.resource_id.label("dataset_resource_id"),
-                Dataset.live_version_id, Dataset.change_seq)
-LIVE_VERSION = (DatasetVersion.id.label("version_id"), DatasetVersion.dataset_id, DatasetVersion.number,
-                DatasetVersion.status, DatasetVersion.table_name, DatasetVersion.columns,
-                DatasetVersion.key_items.label("version_key_items"), DatasetVersion.rows_live,
-                DatasetVersion.finished_at)
+# which costs the driver work on every call. Taken from the records' fields, so the two agree.
+LIVE_DATASET = _read_columns(Dataset, LiveDataset, "dataset")
+LIVE_VERSION = _read_columns(DatasetVersion, LiveVersion, "version")
 _DATASET = slice(5, 5 + len(LIVE_DATASET))
 _VERSION = slice(_DATASET.stop, _DATASET.stop + len(LIVE_VERSION))
 
